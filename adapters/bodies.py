@@ -1,0 +1,96 @@
+"""Request body decoding and the text-or-base64 choice for response bodies.
+
+Every AWS front door carries bodies inside JSON, so binary content must travel as base64.
+Sending text as text keeps responses readable in logs and consoles and avoids the 33%
+base64 growth against the payload limits; anything that is not certainly text goes as
+base64, which is always lossless.
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode, b64encode
+from collections.abc import Iterable
+
+from .errors import BadEventError
+from .model import Response
+
+DEFAULT_TEXT_MIME_TYPES: tuple[str, ...] = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/ecmascript",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "application/graphql",
+    "+json",
+    "+xml",
+)
+"""Entries ending in '/' match a whole type, entries starting with '+' match a structured
+syntax suffix, anything else matches one media type exactly."""
+
+
+class TextTypes:
+    """A compiled `text_mime_types` list; built once per handler, used per response."""
+
+    __slots__ = ("exact", "prefixes", "suffixes")
+
+    def __init__(self, entries: Iterable[str] = DEFAULT_TEXT_MIME_TYPES) -> None:
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        for raw_entry in entries:
+            entry = raw_entry.strip().lower()
+            if not entry:
+                continue
+            if entry.endswith("/"):
+                prefixes.append(entry)
+            elif entry.startswith("+"):
+                suffixes.append(entry)
+            else:
+                exact.add(entry.partition(";")[0].strip())
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(prefixes)
+        self.suffixes = tuple(suffixes)
+
+    def is_text(self, content_type: str | None) -> bool:
+        if not content_type:
+            return False
+        mime = content_type.partition(";")[0].strip().lower()
+        return mime in self.exact or mime.startswith(self.prefixes) or mime.endswith(self.suffixes)
+
+
+def decode_body(body: object, is_base64: object) -> bytes:
+    """The request body as bytes; a body that cannot be what it claims is a bad event."""
+    if body is None or body == "":
+        return b""
+    if not isinstance(body, str):
+        raise BadEventError(f"body must be a string, got {type(body).__name__}")
+    if is_base64:
+        try:
+            return b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadEventError("body is marked base64-encoded but is not valid base64") from None
+    return body.encode("utf-8")
+
+
+def encode_body(response: Response, text_types: TextTypes) -> tuple[str, bool]:
+    """The response body for a JSON payload, and whether it is base64-encoded."""
+    body = response.body
+    if not body:
+        return "", False
+    content_type = None
+    content_encoding = None
+    for name, value in response.headers:
+        lowered = name.lower()
+        if lowered == "content-type":
+            content_type = value
+        elif lowered == "content-encoding":
+            content_encoding = value
+    compressed = content_encoding is not None and content_encoding.strip().lower() != "identity"
+    if not compressed and text_types.is_text(content_type):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return b64encode(body).decode("ascii"), True

@@ -1,0 +1,117 @@
+"""`LambdaHandler`: the one object a user creates.
+
+It recognises the event's source, builds the neutral request, runs the app through its
+interface, checks the response, and renders it in the source's shape. Sources and
+interfaces never meet except here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ._types import Event, LambdaContext, LifespanMode
+from .bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
+from .detect import Interface, detect_interface
+from .errors import BadEventError
+from .headers import find_unsafe_header
+from .model import Request, Response, plain_response
+from .paths import decode_path, encode_path, normalise_prefix, starts_with_segment
+from .sources import EventSource, detect_source
+
+logger = logging.getLogger("adapters")
+
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+class LambdaHandler:
+    """A Lambda handler for a WSGI or ASGI app: `handler = LambdaHandler(app)`.
+
+    Options:
+    - `interface`: "wsgi" or "asgi" when detection cannot tell.
+    - `base_path`: the URL prefix clients use in front of the app on a custom domain
+      (an API mapping such as "/v1"); it becomes SCRIPT_NAME / root_path.
+    - `lifespan`: "auto" (run it if the app supports it), "on" (require it), "off".
+    - `text_mime_types`: response types sent as text rather than base64; entries ending
+      in "/" match a whole type, entries starting with "+" a suffix.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        interface: Interface | None = None,
+        base_path: str | None = None,
+        lifespan: LifespanMode = "auto",
+        text_mime_types: Iterable[str] | None = None,
+    ) -> None:
+        kind = interface or detect_interface(app)
+        self.app = app
+        self.interface: Interface = kind
+        self.base_path = normalise_prefix(base_path)
+        self.text_types = TextTypes(
+            DEFAULT_TEXT_MIME_TYPES if text_mime_types is None else text_mime_types
+        )
+        self._run: Callable[[Request], Response]
+        if kind == "wsgi":
+            from .wsgi import WSGIInterface
+
+            self._run = WSGIInterface(app)
+        elif kind == "asgi":
+            from .asgi import ASGIInterface
+
+            self._run = ASGIInterface(app, lifespan)
+        else:
+            raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}")
+
+    def __call__(self, event: Event, context: LambdaContext = None) -> Event:
+        source = detect_source(event)
+        try:
+            request = source.parse(event, context)
+        except BadEventError as exc:
+            logger.warning("Malformed %s event: %s", source.name, exc)
+            return self._render(source, plain_response(400, f"Bad Request: {exc}"), event)
+        except Exception:
+            logger.warning("Malformed %s event", source.name, exc_info=True)
+            return self._render(source, plain_response(400, "Bad Request"), event)
+        if self.base_path:
+            mount_base_path(request, self.base_path)
+        response = checked(request, self._run(request))
+        return self._render(source, response, event)
+
+    def _render(self, source: EventSource, response: Response, event: Event) -> Event:
+        return source.render(response, event, self.text_types)
+
+    def close(self) -> None:
+        """Run the ASGI lifespan shutdown now (normally SIGTERM does it)."""
+        close = getattr(self._run, "close", None)
+        if close is not None:
+            close()
+
+
+def mount_base_path(request: Request, base_path: str) -> None:
+    """Report `base_path` as the mount point, whether or not the front door kept it.
+
+    REST APIs keep a custom domain's base path mapping in `path`; HTTP API mappings are
+    reported to strip it. Either way the client's URL has it, so links must too. A stage
+    prefix (default execute-api domain) already is the mount point and wins.
+    """
+    if request.root_path:
+        return
+    if not starts_with_segment(decode_path(request.raw_path), base_path.encode("utf-8")):
+        request.raw_path = encode_path(base_path) + request.raw_path
+    request.root_path = base_path
+
+
+def checked(request: Request, response: Response) -> Response:
+    """Refuse unsafe headers; drop bodies that HTTP forbids (HEAD, 1xx, 204, 304)."""
+    problem = find_unsafe_header(response.headers)
+    if problem is not None:
+        logger.error("Response replaced by a 500: the app sent an %s", problem)
+        return plain_response(500, "Internal Server Error")
+    if response.body and (
+        request.method == "HEAD" or response.status in _NO_BODY_STATUSES or response.status < 200
+    ):
+        response.body = b""
+    return response

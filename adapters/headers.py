@@ -1,0 +1,32 @@
+"""Checks on response headers before they leave the process.
+
+A header value with CR or LF is a response-splitting attempt or an app bug; front doors
+differ in what they do with one, so it is refused here, the same way for every source.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._types import HeaderList
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE = re.compile(r"[\r\n\x00]")
+
+
+def find_unsafe_header(headers: HeaderList) -> str | None:
+    """A description of the first header that must not be sent, or None if all are safe."""
+    for name, value in headers:
+        if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+            return f"invalid header name {name!r}"
+        if not isinstance(value, str) or _BAD_VALUE.search(value) is not None:
+            return f"invalid value for header {name!r}"
+    return None
+
+
+def to_latin1_bytes(text: str) -> bytes:
+    """Header text as bytes: latin-1 where it fits (HTTP's own), else UTF-8."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")

@@ -1,0 +1,99 @@
+"""The ASGI lifespan protocol, run once per process.
+
+Startup happens on the first invocation and its `state` is copied into every request
+scope; shutdown happens when the process is told to stop. Peers run both around every
+invocation, which repeats connection set-up on each request and defeats `state`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from ._types import ASGIApp, LifespanMode, Message
+from .errors import LifespanError
+
+logger = logging.getLogger("adapters")
+
+
+class Lifespan:
+    def __init__(self, app: ASGIApp, mode: LifespanMode = "auto") -> None:
+        if mode not in ("auto", "on", "off"):
+            raise ValueError(f"lifespan must be 'auto', 'on' or 'off', not {mode!r}")
+        self.app = app
+        self.mode = mode
+        self.state: dict[str, Any] = {}
+        self.supported = False
+        self._queue: asyncio.Queue[Message] | None = None
+        self._startup: asyncio.Future[tuple[str, str]] | None = None
+        self._shutdown: asyncio.Future[tuple[str, str]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> None:
+        """Run the app's startup; raises LifespanError if the app reports a failure."""
+        if self.mode == "off":
+            return
+        loop = asyncio.get_running_loop()
+        self._queue = asyncio.Queue()
+        self._startup = loop.create_future()
+        self._shutdown = loop.create_future()
+        self._queue.put_nowait({"type": "lifespan.startup"})
+        self._task = loop.create_task(self._main())
+        outcome, detail = await self._startup
+        if outcome == "complete":
+            self.supported = True
+            return
+        if outcome == "failed":
+            raise LifespanError(f"ASGI lifespan startup failed: {detail}")
+        if self.mode == "on":
+            raise LifespanError(f"ASGI lifespan startup did not complete: {detail}")
+        logger.info("ASGI app does not support lifespan (%s); continuing without it", detail)
+
+    async def shutdown(self) -> None:
+        if not self.supported or self._queue is None or self._shutdown is None:
+            return
+        self.supported = False
+        self._queue.put_nowait({"type": "lifespan.shutdown"})
+        outcome, detail = await self._shutdown
+        if self._task is not None:
+            await asyncio.wait([self._task])
+        if outcome != "complete":
+            raise LifespanError(f"ASGI lifespan shutdown {outcome}: {detail}")
+
+    async def _main(self) -> None:
+        scope = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.0"},
+            "state": self.state,
+        }
+        outcome = ("returned", "the app returned")
+        try:
+            await self.app(scope, self._receive, self._send)
+        except Exception as exc:
+            outcome = ("error", f"{type(exc).__name__}: {exc}")
+            if self._startup is not None and self._startup.done():
+                logger.exception("ASGI lifespan task raised")
+        finally:
+            for future in (self._startup, self._shutdown):
+                if future is not None and not future.done():
+                    future.set_result(outcome)
+
+    async def _receive(self) -> Message:
+        assert self._queue is not None
+        return await self._queue.get()
+
+    async def _send(self, message: Message) -> None:
+        kind = message["type"]
+        detail = str(message.get("message", ""))
+        futures = {
+            "lifespan.startup.complete": (self._startup, "complete"),
+            "lifespan.startup.failed": (self._startup, "failed"),
+            "lifespan.shutdown.complete": (self._shutdown, "complete"),
+            "lifespan.shutdown.failed": (self._shutdown, "failed"),
+        }
+        if kind not in futures:
+            raise RuntimeError(f"unexpected ASGI lifespan message {kind!r}")
+        future, outcome = futures[kind]
+        if future is not None and not future.done():
+            future.set_result((outcome, detail))

@@ -1,0 +1,107 @@
+"""Application Load Balancer Lambda targets.
+
+ALB passes the path and query values as the client sent them (not decoded), and sends
+either `headers` or `multiValueHeaders`, never both, depending on the target group's
+`lambda.multi_value_headers.enabled` attribute; the response must use the same form.
+See "Lambda functions as targets" in the Elastic Load Balancing guide.
+"""
+
+from __future__ import annotations
+
+from .._types import Event, LambdaContext
+from ..bodies import decode_body
+from ..model import Request, Response
+from ..paths import encode_path
+from ._common import (
+    forwarded_client,
+    get_mapping,
+    group_header_values,
+    header_pairs,
+    join_raw_query,
+    method_of,
+    require_str,
+    server_and_scheme,
+    status_line,
+)
+from .base import EventSource
+
+ALB_BODY_LIMIT = 1_048_576
+"""ALB rejects Lambda responses over 1 MB ("Lambda functions as targets": limits)."""
+
+
+class AlbSource(EventSource):
+    name = "Application Load Balancer"
+
+    def matches(self, event: Event) -> bool:
+        request_context = event.get("requestContext")
+        return isinstance(request_context, dict) and "elb" in request_context
+
+    def parse(self, event: Event, context: LambdaContext) -> Request:
+        method = method_of(event.get("httpMethod"))
+        path = require_str(event, "path")
+        multi = "multiValueHeaders" in event
+        headers = header_pairs(get_mapping(event, "multiValueHeaders" if multi else "headers"))
+        query = get_mapping(event, "multiValueQueryStringParameters") or get_mapping(
+            event, "queryStringParameters"
+        )
+        server, scheme = server_and_scheme(headers, None, default_scheme="http")
+        return Request(
+            method=method,
+            raw_path=encode_path(path),
+            query_string=join_raw_query(query),
+            headers=headers,
+            body=decode_body(event.get("body"), event.get("isBase64Encoded")),
+            scheme=scheme,
+            server=server,
+            client=forwarded_client(headers),
+            event=event,
+            context=context,
+        )
+
+    def response_limit(self, event: Event) -> int:
+        return ALB_BODY_LIMIT
+
+    def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
+        result: Event = {
+            "statusCode": response.status,
+            "statusDescription": status_line(response.status),
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+        if "multiValueHeaders" in event:
+            result["multiValueHeaders"] = group_header_values(response.headers)
+        else:
+            result["headers"] = single_value_headers(response.headers)
+        return result
+
+
+def single_value_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """Headers for single-value mode, where a name can carry only one value.
+
+    Repeated headers are comma-joined, as HTTP allows, except Set-Cookie, whose values may
+    hold commas themselves: those go out under differently-cased names (Set-Cookie,
+    set-cookie, SET-COOKIE, ...), which ALB passes on as separate headers.
+    """
+    result: dict[str, str] = {}
+    cookie_names: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "set-cookie":
+            spelling = case_variant(key, len(cookie_names))
+            cookie_names.append(spelling)
+            result[spelling] = value
+        else:
+            result[key] = f"{result[key]},{value}" if key in result else value
+    return result
+
+
+def case_variant(name: str, index: int) -> str:
+    """The index-th distinct upper/lower-case spelling of a header name."""
+    letters = [i for i, char in enumerate(name) if char.isalpha()]
+    if index >= 2 ** len(letters):
+        raise ValueError(f"too many values for {name!r} to spell differently")
+    chars = list(name)
+    for bit, position in enumerate(letters):
+        if index >> bit & 1:
+            chars[position] = chars[position].upper()
+    return "".join(chars)

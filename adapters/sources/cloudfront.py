@@ -1,0 +1,122 @@
+"""CloudFront Lambda@Edge viewer-request and origin-request triggers.
+
+The app's response becomes a response generated at the edge: CloudFront answers the
+viewer with it and does not forward the request. Headers travel as
+`{lowercase-name: [{"key": Name, "value": value}]}`; the body is included only when the
+trigger has "include body" set, and is cut off past the trigger's limit (`inputTruncated`).
+See "Lambda@Edge event structure" and "Lambda@Edge function examples" (generating responses).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._types import Event, HeaderList, LambdaContext
+from ..bodies import decode_body
+from ..errors import BadEventError
+from ..model import Request, Response
+from ..paths import encode_path
+from ._common import (
+    client_address,
+    get_mapping,
+    method_of,
+    require_str,
+    server_and_scheme,
+    status_line,
+)
+from .base import EventSource
+
+VIEWER_RESPONSE_LIMIT = 40_960
+ORIGIN_RESPONSE_LIMIT = 1_048_576
+"""Generated responses, headers and body together: 40 KB for viewer request triggers,
+1 MB for origin request triggers ("Quotas on Lambda@Edge")."""
+
+# Headers CloudFront refuses in a generated response ("Restrictions on edge functions":
+# disallowed and read-only headers); sending one makes CloudFront fail the request.
+_DROPPED = frozenset(
+    {
+        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
+        "proxy-connection", "trailer", "upgrade", "x-real-ip", "x-forwarded-proto",
+        "transfer-encoding", "via", "x-cache", "content-length",
+    }
+)  # fmt: skip
+_DROPPED_PREFIXES = ("x-amz-cf-", "x-edge-", "x-accel-")
+
+
+def cf_record(event: Event) -> dict[str, Any] | None:
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        cf = records[0].get("cf")
+        if isinstance(cf, dict):
+            return cf
+    return None
+
+
+class CloudFrontSource(EventSource):
+    name = "CloudFront Lambda@Edge"
+
+    def matches(self, event: Event) -> bool:
+        cf = cf_record(event)
+        return cf is not None and "request" in cf and "response" not in cf
+
+    def parse(self, event: Event, context: LambdaContext) -> Request:
+        cf = cf_record(event) or {}
+        request = get_mapping(cf, "request")
+        config = get_mapping(cf, "config")
+        method = method_of(request.get("method"))
+        uri = require_str(request, "uri", "cf.request")
+        headers: HeaderList = []
+        for name, entries in get_mapping(request, "headers").items():
+            if not isinstance(entries, list):
+                raise BadEventError(f"header {name!r} must be a list of key/value objects")
+            for entry in entries:
+                value = entry.get("value") if isinstance(entry, dict) else None
+                if not isinstance(value, str):
+                    raise BadEventError(f"header {name!r} has an entry without a value")
+                headers.append((name.lower(), value))
+        body_info = get_mapping(request, "body")
+        if body_info.get("inputTruncated"):
+            raise BadEventError(
+                "the request body was truncated by CloudFront (inputTruncated); "
+                "refusing to pass a partial body to the app"
+            )
+        body = decode_body(body_info.get("data"), body_info.get("encoding", "base64") == "base64")
+        query = request.get("querystring") or ""
+        if not isinstance(query, str):
+            raise BadEventError("cf.request.querystring must be a string")
+        forwarded_proto = [v for n, v in headers if n == "cloudfront-forwarded-proto"]
+        server, scheme = server_and_scheme(headers, config.get("distributionDomainName"))
+        if forwarded_proto:
+            scheme = forwarded_proto[-1].lower()
+        return Request(
+            method=method,
+            raw_path=encode_path(uri),
+            query_string=query.encode("latin-1", "replace"),
+            headers=headers,
+            body=body,
+            scheme=scheme,
+            server=server,
+            client=client_address(request.get("clientIp")),
+            event=event,
+            context=context,
+        )
+
+    def response_limit(self, event: Event) -> int:
+        cf = cf_record(event) or {}
+        event_type = get_mapping(cf, "config").get("eventType")
+        return VIEWER_RESPONSE_LIMIT if event_type == "viewer-request" else ORIGIN_RESPONSE_LIMIT
+
+    def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
+        headers: dict[str, list[dict[str, str]]] = {}
+        for name, value in response.headers:
+            key = name.lower()
+            if key in _DROPPED or key.startswith(_DROPPED_PREFIXES):
+                continue
+            headers.setdefault(key, []).append({"key": name, "value": value})
+        return {
+            "status": str(response.status),
+            "statusDescription": status_line(response.status).partition(" ")[2],
+            "headers": headers,
+            "body": body,
+            "bodyEncoding": "base64" if is_base64 else "text",
+        }
