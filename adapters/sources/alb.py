@@ -21,6 +21,7 @@ from ._common import (
     method_of,
     require_str,
     server_and_scheme,
+    single_value_headers,
     status_line,
 )
 from .base import EventSource
@@ -73,35 +74,3 @@ class AlbSource(EventSource):
         else:
             result["headers"] = single_value_headers(response.headers)
         return result
-
-
-def single_value_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
-    """Headers for single-value mode, where a name can carry only one value.
-
-    Repeated headers are comma-joined, as HTTP allows, except Set-Cookie, whose values may
-    hold commas themselves: those go out under differently-cased names (Set-Cookie,
-    set-cookie, SET-COOKIE, ...), which ALB passes on as separate headers.
-    """
-    result: dict[str, str] = {}
-    cookie_names: list[str] = []
-    for name, value in headers:
-        key = name.lower()
-        if key == "set-cookie":
-            spelling = case_variant(key, len(cookie_names))
-            cookie_names.append(spelling)
-            result[spelling] = value
-        else:
-            result[key] = f"{result[key]},{value}" if key in result else value
-    return result
-
-
-def case_variant(name: str, index: int) -> str:
-    """The index-th distinct upper/lower-case spelling of a header name."""
-    letters = [i for i, char in enumerate(name) if char.isalpha()]
-    if index >= 2 ** len(letters):
-        raise ValueError(f"too many values for {name!r} to spell differently")
-    chars = list(name)
-    for bit, position in enumerate(letters):
-        if index >> bit & 1:
-            chars[position] = chars[position].upper()
-    return "".join(chars)

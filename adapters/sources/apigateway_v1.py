@@ -97,10 +97,9 @@ class ApiGatewayV1Source(EventSource):
         grouped = group_header_values(response.headers)
         single = {name: values[0] for name, values in grouped.items() if len(values) == 1}
         multi = {name: values for name, values in grouped.items() if len(values) > 1}
-        return {
-            "statusCode": response.status,
-            "headers": single,
-            "multiValueHeaders": multi,
-            "body": body,
-            "isBase64Encoded": is_base64,
-        }
+        result: Event = {"statusCode": response.status, "headers": single}
+        if multi:
+            result["multiValueHeaders"] = multi
+        result["body"] = body
+        result["isBase64Encoded"] = is_base64
+        return result

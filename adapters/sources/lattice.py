@@ -17,11 +17,11 @@ from ._common import (
     forwarded_client,
     get_mapping,
     header_pairs,
-    join_header_values,
     join_raw_query,
     method_of,
     require_str,
     server_and_scheme,
+    single_value_headers,
     status_line,
 )
 from .base import EventSource
@@ -56,7 +56,7 @@ class LatticeSourceBase(EventSource):
         return {
             "statusCode": response.status,
             "statusDescription": status_line(response.status),
-            "headers": join_header_values(response.headers, lower=True),
+            "headers": single_value_headers(response.headers),
             "body": body,
             "isBase64Encoded": is_base64,
         }

@@ -1,0 +1,4 @@
+from adapters import LambdaHandler
+from asgi_app import app
+
+handler = LambdaHandler(app)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Everything CI checks: lint, types, and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+echo "== ruff"
+.venv/bin/ruff check adapters tests lambda scripts
+.venv/bin/ruff format --check adapters tests lambda scripts
+echo "== mypy --strict adapters"
+.venv/bin/mypy adapters
+echo "== pytest"
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+
+def response_body(result: dict[str, Any]) -> bytes:
+    """The bytes a client receives, whatever the source's body encoding."""
+    body = result.get("body") or ""
+    encoded = result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64"
+    return base64.b64decode(body) if encoded else body.encode("utf-8")
+
+
+@pytest.fixture
+def body_of() -> Any:
+    return response_body
