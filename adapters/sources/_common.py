@@ -66,27 +66,22 @@ def query_values(key: str, value: object) -> list[str]:
     raise BadEventError(f"query parameter {key!r} has a {type(value).__name__} value")
 
 
-def encode_query(params: dict[str, Any]) -> bytes:
-    """A query string from decoded values that parses back to exactly those values."""
-    parts: list[str] = []
-    for key, value_or_list in params.items():
-        values = query_values(key, value_or_list)
-        name = quote(key, safe=_QUERY_SAFE)
-        parts.extend(f"{name}={quote(value, safe=_QUERY_SAFE)}" for value in values)
-    return "&".join(parts).encode("ascii")
+def encode_query(params: dict[str, Any], *, raw: bool = False) -> bytes:
+    """A query string from a name -> value(s) map.
 
-
-def join_raw_query(params: dict[str, Any]) -> bytes:
-    """A query string from values the source passes on undecoded (ALB; Lattice, likely).
-
-    Existing escapes, '+' and '=' stay as sent; what could not have been sent raw (a
-    space, '&', '#', non-ASCII) is quoted, so a source that did decode still parses back.
+    Decoded values (API Gateway 1.0) are fully escaped, so they parse back to exactly
+    those values. With `raw`, for values a source passes on undecoded (ALB; Lattice,
+    likely), existing escapes, '+' and '=' stay as sent and only what could not have
+    been sent raw (a space, '&', '#', non-ASCII) is quoted, so a source that did decode
+    still parses back.
     """
+    safe = _RAW_QUERY_SAFE if raw else _QUERY_SAFE
     parts: list[str] = []
     for key, value_or_list in params.items():
-        values = query_values(key, value_or_list)
-        name = quote(key, safe=_RAW_QUERY_SAFE)
-        parts.extend(f"{name}={quote(value, safe=_RAW_QUERY_SAFE)}" for value in values)
+        name = quote(key, safe=safe)
+        parts.extend(
+            f"{name}={quote(value, safe=safe)}" for value in query_values(key, value_or_list)
+        )
     return "&".join(parts).encode("ascii")
 
 

@@ -13,11 +13,11 @@ from ..bodies import decode_body
 from ..model import Request, Response
 from ..paths import encode_path
 from ._common import (
+    encode_query,
     forwarded_client,
     get_mapping,
     group_header_values,
     header_pairs,
-    join_raw_query,
     method_of,
     require_str,
     server_and_scheme,
@@ -49,7 +49,7 @@ class AlbSource(EventSource):
         return Request(
             method=method,
             raw_path=encode_path(path),
-            query_string=join_raw_query(query),
+            query_string=encode_query(query, raw=True),
             headers=headers,
             body=decode_body(event.get("body"), event.get("isBase64Encoded")),
             scheme=scheme,

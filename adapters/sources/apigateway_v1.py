@@ -48,7 +48,12 @@ class ApiGatewayV1Source(EventSource):
     name = "API Gateway (payload 1.0)"
 
     def matches(self, event: Event) -> bool:
-        return "requestContext" in event and ("httpMethod" in event or "resource" in event)
+        request_context = event.get("requestContext")
+        return (
+            isinstance(request_context, dict)
+            and ("httpMethod" in event or "resource" in event)
+            and "connectionId" not in request_context  # WebSocket APIs share the shape
+        )
 
     def parse(self, event: Event, context: LambdaContext) -> Request:
         request_context = get_mapping(event, "requestContext")

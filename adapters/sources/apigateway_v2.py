@@ -28,6 +28,7 @@ from .base import EventSource
 
 class HttpApiV2Source(EventSource):
     name = "API Gateway HTTP API (payload 2.0)"
+    query_may_start_with_question_mark = False
 
     def matches(self, event: Event) -> bool:
         request_context = event.get("requestContext")
@@ -52,7 +53,7 @@ class HttpApiV2Source(EventSource):
         query = event.get("rawQueryString") or ""
         if not isinstance(query, str):
             raise BadEventError("rawQueryString must be a string")
-        if query.startswith("?"):  # the Function URL docs show it both with and without
+        if self.query_may_start_with_question_mark and query.startswith("?"):
             query = query[1:]
         stage = execute_api_stage(request_context)
         root_path = stage if stage and starts_with_segment(raw_path, stage.encode()) else ""
@@ -95,6 +96,8 @@ class FunctionUrlSource(HttpApiV2Source):
     """Function URLs send payload 2.0 from a `*.lambda-url.<region>.on.aws` domain."""
 
     name = "Lambda Function URL"
+    # The Function URL page shows `rawQueryString` both with and without a leading "?".
+    query_may_start_with_question_mark = True
 
     def matches(self, event: Event) -> bool:
         if not super().matches(event):

@@ -14,10 +14,10 @@ from ..bodies import decode_body
 from ..model import Request, Response
 from ..paths import encode_path
 from ._common import (
+    encode_query,
     forwarded_client,
     get_mapping,
     header_pairs,
-    join_raw_query,
     method_of,
     require_str,
     server_and_scheme,
@@ -37,7 +37,7 @@ class LatticeSourceBase(EventSource):
         path = require_str(event, self.path_key)
         headers = header_pairs(get_mapping(event, "headers"))
         path, _, query_in_path = path.partition("?")
-        query = join_raw_query(get_mapping(event, self.query_key))
+        query = encode_query(get_mapping(event, self.query_key), raw=True)
         server, scheme = server_and_scheme(headers, None)
         return Request(
             method=method,
