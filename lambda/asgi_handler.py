@@ -1,4 +1,5 @@
-from adapters import LambdaHandler
 from asgi_app import app
+
+from adapters import LambdaHandler
 
 handler = LambdaHandler(app)

@@ -1,4 +1,5 @@
-from adapters import LambdaHandler
 from wsgi_app import app
+
+from adapters import LambdaHandler
 
 handler = LambdaHandler(app)

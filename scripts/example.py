@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda"))
 
-from adapters.events import build_event  # noqa: E402
+from adapters.events import build_event
 
 REQUESTS = [
     ("http", "/api/hello", [("name", "HTTP API")], None),
