@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._types import Event, LambdaContext, LifespanMode
+from ._types import Environ, Event, LambdaContext, LifespanMode
 from .bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
 from .detect import Interface, detect_interface
 from .errors import BadEventError
@@ -34,7 +34,12 @@ class LambdaHandler:
       (an API mapping such as "/v1"); it becomes SCRIPT_NAME / root_path.
     - `lifespan`: "auto" (run it if the app supports it), "on" (require it), "off".
     - `text_mime_types`: response types sent as text rather than base64; entries ending
-      in "/" match a whole type, entries starting with "+" a suffix.
+      in "/" match a whole type, entries starting with "+" a suffix. A `TextTypes`
+      instance (or subclass) is used as given.
+    - `environ_hook` (WSGI only): called as `hook(environ, request)` before each call of
+      the app, to add environ keys of its own.
+
+    Subclasses may override `text_types_for` to choose text or base64 per source.
     """
 
     def __init__(
@@ -44,21 +49,27 @@ class LambdaHandler:
         interface: Interface | None = None,
         base_path: str | None = None,
         lifespan: LifespanMode = "auto",
-        text_mime_types: Iterable[str] | None = None,
+        text_mime_types: Iterable[str] | TextTypes | None = None,
+        environ_hook: Callable[[Environ, Request], None] | None = None,
     ) -> None:
         kind = interface or detect_interface(app)
         self.app = app
         self.interface: Interface = kind
         self.base_path = normalise_prefix(base_path)
-        self.text_types = TextTypes(
-            DEFAULT_TEXT_MIME_TYPES if text_mime_types is None else text_mime_types
-        )
+        if isinstance(text_mime_types, TextTypes):
+            self.text_types = text_mime_types
+        else:
+            self.text_types = TextTypes(
+                DEFAULT_TEXT_MIME_TYPES if text_mime_types is None else text_mime_types
+            )
         self._run: Callable[[Request], Response]
         if kind == "wsgi":
             from .wsgi import WSGIInterface
 
-            self._run = WSGIInterface(app)
+            self._run = WSGIInterface(app, environ_hook)
         elif kind == "asgi":
+            if environ_hook is not None:
+                raise TypeError("environ_hook applies to WSGI apps only")
             from .asgi import ASGIInterface
 
             self._run = ASGIInterface(app, lifespan)
@@ -81,7 +92,11 @@ class LambdaHandler:
         return self._render(source, response, event)
 
     def _render(self, source: EventSource, response: Response, event: Event) -> Event:
-        return source.render(response, event, self.text_types)
+        return source.render(response, event, self.text_types_for(source, event))
+
+    def text_types_for(self, source: EventSource, event: Event) -> TextTypes:
+        """The text-or-base64 choice for responses to this event (one for all, by default)."""
+        return self.text_types
 
     def close(self) -> None:
         """Run the ASGI lifespan shutdown now (normally SIGTERM does it)."""

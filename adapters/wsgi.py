@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from io import BytesIO
 from typing import Any
 
@@ -19,6 +19,9 @@ from .model import Request, Response, plain_response
 from .paths import split_mount
 
 logger = logging.getLogger("adapters")
+
+EnvironHook = Callable[[Environ, Request], None]
+"""Called with each environ before the app runs, to add keys of its own (compat layers)."""
 
 _SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": None}
 
@@ -71,11 +74,15 @@ def build_environ(request: Request) -> Environ:
 class WSGIInterface:
     """Runs a WSGI app; any failure of the app becomes a logged, generic 500."""
 
-    def __init__(self, app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApp, environ_hook: EnvironHook | None = None) -> None:
         self.app = app
+        self.environ_hook = environ_hook
 
     def __call__(self, request: Request) -> Response:
-        return run_wsgi(self.app, build_environ(request))
+        environ = build_environ(request)
+        if self.environ_hook is not None:
+            self.environ_hook(environ, request)
+        return run_wsgi(self.app, environ)
 
 
 class _Collector:
