@@ -174,11 +174,13 @@ def expected_paths(event: dict[str, Any], kind: str) -> tuple[str, bytes]:
     """(mount point, full decoded path) the client's URL had.
 
     A named stage on the default execute-api domain prefixes client URLs; REST `path`
-    leaves it out (docs section 1), 2.0 `rawPath` keeps it (section 3).
+    leaves it out (docs section 1), 2.0 `rawPath` keeps it (section 3). Events without a
+    `domainName` (SAM's) are placed by their Host header.
     """
     context = event.get("requestContext") or {}
     stage = context.get("stage")
-    domain = context.get("domainName") or ""
+    host = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("host")
+    domain = context.get("domainName") or host or ""
     prefix = (
         "/" + stage
         if kind in ("v1", "http-v2") and stage and stage != "$default" and ".execute-api." in domain

@@ -8,7 +8,7 @@ proxy integrations for HTTP APIs in API Gateway" (payload format versions).
 
 from __future__ import annotations
 
-from .._types import Event, LambdaContext
+from .._types import Event, HeaderList, LambdaContext
 from ..bodies import decode_body
 from ..model import Request, Response
 from ..paths import encode_path
@@ -25,14 +25,18 @@ from ._common import (
 from .base import EventSource
 
 
-def execute_api_stage(request_context: dict[str, object]) -> str:
+def execute_api_stage(request_context: dict[str, object], headers: HeaderList) -> str:
     """The '/stage' prefix clients use on the default execute-api domain, else ''.
 
     Custom domains map a stage to a base path of their own, and the `$default` stage has
-    no prefix, so only a named stage on the execute-api domain prefixes client URLs.
+    no prefix, so only a named stage on the execute-api domain prefixes client URLs. The
+    domain is `requestContext.domainName`, or the Host header for events without one
+    (`sam local generate-event apigateway aws-proxy` leaves it out).
     """
     stage = request_context.get("stage")
     domain = request_context.get("domainName")
+    if domain is None:
+        domain = next((value for name, value in headers if name == "host"), None)
     if (
         isinstance(stage, str)
         and stage
@@ -66,7 +70,7 @@ class ApiGatewayV1Source(EventSource):
         query = get_mapping(event, "multiValueQueryStringParameters") or get_mapping(
             event, "queryStringParameters"
         )
-        root_path = execute_api_stage(request_context)
+        root_path = execute_api_stage(request_context, headers)
         raw_path = encode_path(path)
         if root_path and not self._path_has_stage(path, root_path, request_context):
             raw_path = encode_path(root_path) + raw_path

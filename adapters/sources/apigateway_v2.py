@@ -55,7 +55,7 @@ class HttpApiV2Source(EventSource):
             raise BadEventError("rawQueryString must be a string")
         if self.query_may_start_with_question_mark and query.startswith("?"):
             query = query[1:]
-        stage = execute_api_stage(request_context)
+        stage = execute_api_stage(request_context, headers)
         root_path = stage if stage and starts_with_segment(raw_path, stage.encode()) else ""
         server, scheme = server_and_scheme(headers, request_context.get("domainName"))
         return Request(
