@@ -1,5 +1,6 @@
-from wsgi_app import app
+"""Lambda handler for the Flask (WSGI) notes app."""
 
 from adapters import LambdaHandler
+from notes.flask_app import app
 
 handler = LambdaHandler(app)

@@ -1,0 +1,117 @@
+"""The notes app as a WSGI app (Flask)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from .shared import ICON, TEMPLATES, diagnostics_enabled, session_secret, store
+from .store import InvalidNote
+
+app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
+app.secret_key = session_secret()
+
+
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    html = render_template(
+        template, url=url_for, flashes=get_flashed_messages(), framework="Flask", **context
+    )
+    return html, status
+
+
+@app.get("/")
+def index() -> Any:
+    return page("index.html", notes=store().list())
+
+
+@app.post("/notes")
+def create() -> Any:
+    title, body = request.form.get("title", ""), request.form.get("body", "")
+    try:
+        note = store().add(title, body)
+    except InvalidNote as error:
+        return page("index.html", 400, notes=store().list(), error=str(error), title=title, body=body)
+    flash(f"Saved “{note['title']}”.")
+    return redirect(url_for("index"), 303)
+
+
+@app.get("/notes/<note_id>")
+def note(note_id: str) -> Any:
+    found = store().get(note_id)
+    if found is None:
+        return page("not_found.html", 404)
+    return page("note.html", note=found)
+
+
+@app.get("/notes/<note_id>/download")
+def download(note_id: str) -> Any:
+    found = store().get(note_id) or abort(404)
+    text = f"{found['title']}\n\n{found['body']}\n"
+    return Response(
+        text,
+        content_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="note-{note_id}.txt"'},
+    )
+
+
+@app.post("/notes/<note_id>/delete")
+def delete(note_id: str) -> Any:
+    flash("Deleted." if store().delete(note_id) else "That note was already gone.")
+    return redirect(url_for("index"), 303)
+
+
+@app.get("/icon.png")
+def icon() -> Any:
+    return Response(ICON, content_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
+@app.get("/api/health")
+def health() -> Any:
+    return {"status": "ok", "store": type(store()).__name__, "framework": "flask"}
+
+
+@app.get("/api/notes")
+def api_list() -> Any:
+    return {"notes": store().list()}
+
+
+@app.post("/api/notes")
+def api_create() -> Any:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return {"error": "send a JSON object with a title"}, 400
+    try:
+        note = store().add(str(data.get("title", "")), str(data.get("body", "")))
+    except InvalidNote as error:
+        return {"error": str(error)}, 400
+    return jsonify(note), 201
+
+
+@app.get("/api/notes/<note_id>")
+def api_get(note_id: str) -> Any:
+    found = store().get(note_id)
+    return found if found is not None else ({"error": "not found"}, 404)
+
+
+@app.delete("/api/notes/<note_id>")
+def api_delete(note_id: str) -> Any:
+    return ("", 204) if store().delete(note_id) else ({"error": "not found"}, 404)
+
+
+if diagnostics_enabled():
+
+    @app.get("/api/diagnostics/crash")
+    def crash() -> Any:
+        raise RuntimeError("deliberate crash (NOTES_DIAGNOSTICS=1)")
