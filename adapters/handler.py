@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from time import perf_counter
 from typing import Any
 
 from ._types import Environ, Event, LambdaContext, LifespanMode
+from .access_log import AccessWriter, access_record, write_json_line
 from .bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
 from .detect import Interface, detect_interface
 from .errors import BadEventError
@@ -36,6 +38,9 @@ class LambdaHandler:
     - `text_mime_types`: response types sent as text rather than base64; entries ending
       in "/" match a whole type, entries starting with "+" a suffix. A `TextTypes`
       instance (or subclass) is used as given.
+    - `access_log`: True (default) writes one JSON line per request to stdout: request
+      id, method, path, status, duration; False writes none; a callable receives the
+      record (a dict) instead.
     - `environ_hook` (WSGI only): called as `hook(environ, request)` before each call of
       the app, to add environ keys of its own.
 
@@ -51,8 +56,13 @@ class LambdaHandler:
         lifespan: LifespanMode = "auto",
         text_mime_types: Iterable[str] | TextTypes | None = None,
         environ_hook: Callable[[Environ, Request], None] | None = None,
+        access_log: bool | AccessWriter = True,
     ) -> None:
         kind = interface or detect_interface(app)
+        self.access_log: AccessWriter | None = (
+            write_json_line if access_log is True else access_log or None
+        )
+        self._cold = True
         self.app = app
         self.interface: Interface = kind
         self.base_path = normalise_prefix(base_path)
@@ -77,19 +87,53 @@ class LambdaHandler:
             raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}")
 
     def __call__(self, event: Event, context: LambdaContext = None) -> Event:
+        started = perf_counter()
         source = detect_source(event)
+        request: Request | None = None
         try:
             request = source.parse(event, context)
         except BadEventError as exc:
             logger.warning("Malformed %s event: %s", source.name, exc)
-            return self._render(source, plain_response(400, f"Bad Request: {exc}"), event)
+            response = plain_response(400, f"Bad Request: {exc}")
         except Exception:
             logger.warning("Malformed %s event", source.name, exc_info=True)
-            return self._render(source, plain_response(400, "Bad Request"), event)
-        if self.base_path:
-            mount_base_path(request, self.base_path)
-        response = checked(request, self._run(request))
-        return self._render(source, response, event)
+            response = plain_response(400, "Bad Request")
+        else:
+            if self.base_path:
+                mount_base_path(request, self.base_path)
+            response = checked(request, self._run(request))
+        result = self._render(source, response, event)
+        if self.access_log is not None:
+            self._log_access(self.access_log, source, request, response, started, context)
+        return result
+
+    def _log_access(
+        self,
+        writer: AccessWriter,
+        source: EventSource,
+        request: Request | None,
+        response: Response,
+        started: float,
+        context: LambdaContext,
+    ) -> None:
+        cold, self._cold = self._cold, False
+        if request is None:
+            method, path = "-", "-"
+        else:
+            method, path = request.method, decode_path(request.raw_path).decode("utf-8", "replace")
+        record = access_record(
+            source=source.name,
+            method=method,
+            path=path,
+            status=response.status,
+            duration=perf_counter() - started,
+            context=context,
+            cold_start=cold,
+        )
+        try:
+            writer(record)
+        except Exception:
+            logger.exception("The access log writer failed")
 
     def _render(self, source: EventSource, response: Response, event: Event) -> Event:
         return source.render(response, event, self.text_types_for(source, event))

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 import base64
+import sys
 from typing import Any
 
 import pytest
+
+from .example_app import LAMBDA_DIR
+
+if str(LAMBDA_DIR) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_DIR))
 
 
 def response_body(result: dict[str, Any]) -> bytes:

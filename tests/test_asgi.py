@@ -227,7 +227,9 @@ SIGTERM_SCRIPT = textwrap.dedent(
     async def home(request):
         return PlainTextResponse("hi")
 
-    handler = LambdaHandler(Starlette(routes=[Route("/", home)], lifespan=lifespan))
+    handler = LambdaHandler(
+        Starlette(routes=[Route("/", home)], lifespan=lifespan), access_log=False
+    )
     for _ in range(3):
         assert handler(build_event("http"), None)["body"] == "hi"
     print("ready", flush=True)

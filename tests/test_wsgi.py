@@ -176,7 +176,7 @@ def test_wsgi_path_never_imports_asyncio() -> None:
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"hello"]
 
-        handler = LambdaHandler(app)
+        handler = LambdaHandler(app, access_log=False)
         for source in ("rest", "http", "alb", "edge", "lattice-v2"):
             assert handler(build_event(source), None)["body"] == "hello"
         print(sorted(m for m in ("asyncio", "inspect", "dataclasses") if m in sys.modules))
