@@ -64,7 +64,9 @@ async def create(request: Request, title: str = Form(""), body: str = Form("")) 
     try:
         note = notes.add(title, body)
     except InvalidNote as error:
-        return page(request, "index.html", 400, notes=notes.list(), error=str(error), title=title, body=body)
+        return page(
+            request, "index.html", 400, notes=notes.list(), error=str(error), title=title, body=body
+        )
     flash(request, f"Saved “{note['title']}”.")
     return RedirectResponse(request.url_for("index").path, 303)
 

@@ -42,7 +42,9 @@ def create() -> Any:
     try:
         note = store().add(title, body)
     except InvalidNote as error:
-        return page("index.html", 400, notes=store().list(), error=str(error), title=title, body=body)
+        return page(
+            "index.html", 400, notes=store().list(), error=str(error), title=title, body=body
+        )
     flash(f"Saved “{note['title']}”.")
     return redirect(url_for("index"), 303)
 

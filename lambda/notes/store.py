@@ -105,7 +105,7 @@ class DynamoStore:
 
     def __init__(self, table_name: str, client: Any = None) -> None:
         if client is None:
-            import boto3  # present in the Lambda runtime; not needed off AWS
+            import boto3  # type: ignore[import-untyped]  # in the Lambda runtime; not off AWS
 
             client = boto3.client("dynamodb")
         self.client = client
