@@ -9,6 +9,17 @@ SAM_VERSION=1.170.0
 constraints=requirements/sam.txt
 stamp="$SAM_VENV/.installed"
 
+# python3.12 for `sam build` (see sam-env.sh): pyenv's 3.12 build, else one on PATH.
+mkdir -p "$SAM_TOOLS_DIR/bin"
+if [ ! -x "$SAM_TOOLS_DIR/bin/python3.12" ]; then
+  if command -v pyenv >/dev/null && py312="$(pyenv prefix 3.12 2>/dev/null)"; then
+    py312="$py312/bin/python3.12"
+  else
+    py312="$(command -v python3.12)" || { echo "no python3.12 found" >&2; exit 1; }
+  fi
+  ln -sf "$py312" "$SAM_TOOLS_DIR/bin/python3.12"
+fi
+
 # Fast path: same constraints file as the last successful install.
 want="$SAM_VERSION $(sha256sum "$constraints" 2>/dev/null | cut -d' ' -f1 || true)"
 if [ -x "$SAM_BIN" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

@@ -22,8 +22,7 @@ export AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 unset AWS_SESSION_TOKEN AWS_PROFILE
-# sam build needs python3.12 on PATH for Runtime: python3.12 (pyenv shims provide it).
-if [ -d "${PYENV_ROOT:-$HOME/.pyenv}/shims" ]; then
-  case ":$PATH:" in *":${PYENV_ROOT:-$HOME/.pyenv}/shims:"*) ;; *) export PATH="${PYENV_ROOT:-$HOME/.pyenv}/shims:$PATH" ;; esac
-fi
+# sam build needs python3.12 on PATH (Runtime: python3.12). pyenv's shim fails unless
+# 3.12 is selected, so scripts/install-sam.sh links the real binary into .tools/bin.
+case ":$PATH:" in *":$SAM_TOOLS_DIR/bin:"*) ;; *) export PATH="$SAM_TOOLS_DIR/bin:$PATH" ;; esac
 unset _sam_env_root

@@ -11,10 +11,10 @@ import boto3
 import pytest
 import yaml
 from moto import mock_aws
-from notes.store import DynamoStore, FileStore, InvalidNote, MemoryStore, NoteStore
 
 from adapters import LambdaHandler
 from adapters.events import build_event
+from notes.store import DynamoStore, FileStore, InvalidNote, MemoryStore, NoteStore
 
 from .example_app import TEMPLATE
 
