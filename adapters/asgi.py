@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from ._types import ASGIApp, HeaderList, LifespanMode, Message, Scope
@@ -51,9 +52,12 @@ def build_scope(request: Request, state: dict[str, Any] | None = None) -> Scope:
 
 
 class _HttpCycle:
-    """receive/send for one request; collects the whole response."""
+    """receive/send for one request, checking the order of the app's messages.
 
-    __slots__ = ("body", "chunks", "complete", "done", "headers", "request_body", "status")
+    This base collects the whole response; `_StreamingCycle` hands it on as it comes.
+    """
+
+    __slots__ = ("chunks", "complete", "done", "headers", "request_body", "status")
 
     def __init__(self, body: bytes) -> None:
         self.request_body: bytes | None = body
@@ -83,6 +87,7 @@ class _HttpCycle:
                 (bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
                 for name, value in message.get("headers", ())
             ]
+            self.started()
         elif kind == "http.response.body":
             if self.status is None:
                 raise RuntimeError("http.response.body sent before http.response.start")
@@ -90,16 +95,26 @@ class _HttpCycle:
                 raise RuntimeError("http.response.body sent after the response completed")
             chunk = message.get("body", b"")
             if chunk:
-                self.chunks.append(bytes(chunk))
+                self.add_chunk(bytes(chunk))
             if not message.get("more_body", False):
                 self.finish()
         else:
             raise RuntimeError(f"unexpected ASGI message type {kind!r} for an http scope")
 
+    def started(self) -> None:
+        """The status and headers are known."""
+
+    def add_chunk(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
     def finish(self) -> None:
         self.complete = True
         if self.done is not None and not self.done.done():
             self.done.set_result(None)
+
+
+def _describe(scope: Scope) -> str:
+    return f"{scope['method']} {scope['path']}"
 
 
 async def run_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
@@ -108,28 +123,101 @@ async def run_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
     try:
         await app(scope, cycle.receive, cycle.send)
     except Exception:
-        logger.exception("Unhandled exception in ASGI app (%s %s)", scope["method"], scope["path"])
+        logger.exception("Unhandled exception in ASGI app (%s)", _describe(scope))
         if not cycle.complete:
             return plain_response(500, "Internal Server Error")
     finally:
         complete = cycle.complete
         cycle.finish()
     if not complete:
-        if cycle.status is None:
-            logger.error(
-                "ASGI app returned without sending a response (%s %s)",
-                scope["method"],
-                scope["path"],
-            )
-        else:
-            logger.error(
-                "ASGI app returned before completing its response (%s %s)",
-                scope["method"],
-                scope["path"],
-            )
+        _log_incomplete(cycle, scope)
         return plain_response(500, "Internal Server Error")
     assert cycle.status is not None
     return Response(cycle.status, cycle.headers, b"".join(cycle.chunks))
+
+
+def _log_incomplete(cycle: _HttpCycle, scope: Scope) -> None:
+    if cycle.status is None:
+        logger.error("ASGI app returned without sending a response (%s)", _describe(scope))
+    else:
+        logger.error("ASGI app returned before completing its response (%s)", _describe(scope))
+
+
+class _StreamingCycle(_HttpCycle):
+    """Hands the status and headers over at once and each body chunk as it is sent."""
+
+    __slots__ = ("head", "queue")
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__(body)
+        loop = asyncio.get_running_loop()
+        self.head: asyncio.Future[None] = loop.create_future()
+        self.queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+
+    def started(self) -> None:
+        self.head.set_result(None)
+
+    def add_chunk(self, chunk: bytes) -> None:
+        self.queue.put_nowait(chunk)
+
+    def finish(self) -> None:
+        if not self.complete:
+            self.queue.put_nowait(None)
+        super().finish()
+
+
+async def stream_asgi(
+    app: ASGIApp, scope: Scope, body: bytes
+) -> tuple[Response, AsyncGenerator[bytes, None] | None]:
+    """Call the app; answer as soon as it has sent its status and headers.
+
+    The returned Response has an empty body; the iterator yields the body chunks as the
+    app sends them and raises if the app fails after the headers went out (the only
+    honest signal left: the status is already on its way). Failures before that give a
+    complete generic 500, as in `run_asgi`, and no iterator.
+    """
+    cycle = _StreamingCycle(body)
+    task = asyncio.ensure_future(app(scope, cycle.receive, cycle.send))
+
+    def app_done(task: asyncio.Future[None]) -> None:
+        if task.cancelled():
+            error: BaseException | None = RuntimeError("the ASGI app was cancelled")
+        else:
+            error = task.exception()
+        if error is not None:
+            logger.error("Unhandled exception in ASGI app (%s)", _describe(scope), exc_info=error)
+        if not cycle.complete:
+            if error is None:
+                _log_incomplete(cycle, scope)
+            cycle.queue.put_nowait(
+                error or RuntimeError("the ASGI app did not finish its response")
+            )
+            cycle.complete = True
+        cycle.finish()
+
+    task.add_done_callback(app_done)
+    await asyncio.wait([cycle.head, task], return_when=asyncio.FIRST_COMPLETED)
+    if not cycle.head.done():
+        cycle.head.cancel()
+        return plain_response(500, "Internal Server Error"), None
+    assert cycle.status is not None
+    return Response(cycle.status, cycle.headers), _drain(cycle.queue, task)
+
+
+async def _drain(
+    queue: asyncio.Queue[bytes | BaseException | None], task: asyncio.Future[None]
+) -> AsyncGenerator[bytes, None]:
+    try:
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise RuntimeError("the ASGI app failed while streaming its response") from item
+            yield item
+    finally:
+        if not task.done():
+            task.cancel()  # the reader went away: stop the app too
 
 
 class ASGIInterface:
