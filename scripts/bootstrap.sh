@@ -13,3 +13,5 @@ if ! .venv/bin/python -m pip show --quiet webapp-adapters >/dev/null 2>&1; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
     --no-build-isolation -e .
 fi
+# The Lambda Runtime Interface Emulator for tests/test_runtime_emulator.py (instant when present).
+bash scripts/install-rie.sh
