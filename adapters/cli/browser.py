@@ -1,0 +1,95 @@
+"""`adapters browser build|serve`: the browser bundle, built and served locally."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import CommandError
+
+MIME_TYPES = {
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".whl": "application/octet-stream",
+    ".zip": "application/zip",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".tar": "application/x-tar",
+}
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "browser",
+        help="build or serve the browser bundle of an app",
+        description="Build a static folder that runs the app in the browser (Pyodide), "
+        "or serve one locally with the right MIME types.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser(
+        "build",
+        help="build the bundle: APP --out DIR [--path DIR] [--requirements-file FILE]",
+        add_help=False,
+        prefix_chars="\0",  # everything after `build` goes to the bundle builder as is
+    )
+    build.add_argument("rest", nargs=argparse.REMAINDER)
+    build.set_defaults(run=run_build)
+    serve = actions.add_parser("serve", help="serve a built bundle on 127.0.0.1")
+    serve.add_argument("folder", type=Path, metavar="DIR")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001)
+    serve.set_defaults(run=run_serve)
+
+
+def run_build(arguments: argparse.Namespace) -> int:
+    from ..browser.bundle import main as build_main
+
+    return build_main(["build", *arguments.rest])
+
+
+class StaticHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the types Pyodide and module workers need, never cached."""
+
+    extensions_map = {  # noqa: RUF012 - an instance variable in the base class
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        **MIME_TYPES,
+    }
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+def make_static_server(folder: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(StaticHandler, directory=str(folder))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def run_serve(arguments: argparse.Namespace) -> int:
+    folder: Path = arguments.folder
+    if not (folder / "bundle.json").is_file():
+        raise CommandError(f"{folder} is not a bundle (no bundle.json): build one first")
+    try:
+        server = make_static_server(folder, arguments.host, arguments.port)
+    except OSError as error:
+        raise CommandError(f"cannot listen on {arguments.host}:{arguments.port}: {error}") from None
+    port = server.server_address[1]
+    print(f"Serving {folder} at http://{arguments.host}:{port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
