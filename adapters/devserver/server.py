@@ -1,0 +1,144 @@
+"""Sockets for `adapters serve`: one port per API and per Function URL, as on AWS."""
+
+from __future__ import annotations
+
+import http.server
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from .functions import InvokeError
+from .gateway import BAD_GATEWAY, NOT_FOUND, TIMEOUT, Reply, make_event, reply_from_result
+from .routing import Route, find_route
+
+WATCHED_SUFFIXES = (".py", ".html", ".jinja", ".json", ".txt", ".css", ".js", ".toml", ".yaml")
+
+
+class Runner(Protocol):
+    def invoke(self, event: dict[str, Any]) -> Any: ...
+    def stop(self) -> None: ...
+
+
+class FrontDoor:
+    """What one port serves: an API's routes, or one Function URL."""
+
+    def __init__(
+        self,
+        label: str,
+        kind: str,
+        routes: list[Route],
+        stage: str = "$default",
+        binary_types: tuple[str, ...] = (),
+    ) -> None:
+        self.label = label
+        self.kind = kind
+        self.routes = routes
+        self.stage = stage
+        self.binary_types = binary_types
+
+
+class Gateway:
+    """Routes a request to its function's runner and answers as the front door would."""
+
+    def __init__(self, door: FrontDoor, runners: dict[str, Runner]) -> None:
+        self.door = door
+        self.runners = runners
+
+    def answer(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str
+    ) -> tuple[Reply, str]:
+        path, _, query = target.partition("?")
+        if self.door.kind == "function-url":
+            found: tuple[Route, dict[str, str]] | None = (self.door.routes[0], {})
+        else:
+            found = find_route(self.door.routes, method, path)
+        if found is None:
+            return NOT_FOUND, "-"
+        route, parameters = found
+        host = next((v for n, v in headers if n.lower() == "host"), "127.0.0.1")
+        event = make_event(
+            self.door.kind, route, parameters, method=method, path=path, query=query,
+            headers=headers, body=body, host=host, client_ip=client, stage=self.door.stage,
+            binary_types=self.door.binary_types,
+        )  # fmt: skip
+        try:
+            result = self.runners[route.function].invoke(event)
+        except InvokeError as error:
+            print(f"  {route.function} failed: {error}", file=sys.stderr, flush=True)
+            return (TIMEOUT if error.kind == "timeout" else BAD_GATEWAY), route.function
+        accept = next((v for n, v in headers if n.lower() == "accept"), None)
+        return reply_from_result(
+            self.door.kind, result, self.door.binary_types, accept
+        ), route.function
+
+
+def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "adapters-serve"
+
+        def handle_one(self) -> None:
+            started = time.perf_counter()
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            headers = [(name, value) for name, value in self.headers.items()]
+            (status, reply_headers, reply_body), function = gateway.answer(
+                self.command, self.path, headers, body, self.client_address[0]
+            )
+            self.send_response_only(status)
+            for name, value in reply_headers:
+                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply_body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply_body)
+            elapsed = (time.perf_counter() - started) * 1000
+            print(
+                f"{gateway.door.label} {self.command} {self.path} -> {function} {status} "
+                f"{elapsed:.1f} ms",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_one
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # handle_one prints its own line
+
+    return Handler
+
+
+class Watcher(threading.Thread):
+    """Restarts a function's runner when a file under its code folder changes."""
+
+    def __init__(self, folders: dict[str, Path], on_change: Callable[[str, Path], None]) -> None:
+        super().__init__(daemon=True, name="adapters-reload")
+        self.folders = folders
+        self.on_change = on_change
+        self.stopped = threading.Event()
+        self.seen = {name: self.snapshot(folder) for name, folder in folders.items()}
+
+    @staticmethod
+    def snapshot(folder: Path) -> dict[Path, float]:
+        found: dict[Path, float] = {}
+        for path in folder.rglob("*"):
+            if path.suffix in WATCHED_SUFFIXES and "__pycache__" not in path.parts:
+                try:
+                    found[path] = path.stat().st_mtime
+                except OSError:
+                    continue
+        return found
+
+    def run(self) -> None:
+        while not self.stopped.wait(1.0):
+            for name, folder in self.folders.items():
+                now = self.snapshot(folder)
+                before = self.seen[name]
+                changed = [p for p in now.keys() | before.keys() if now.get(p) != before.get(p)]
+                self.seen[name] = now
+                if changed:
+                    self.on_change(name, changed[0])
