@@ -10,7 +10,15 @@ The folder holds:
   PyPI for the Pyodide platform), and ``pyodide-lock.json`` listing exactly those wheels,
   so that ``loadPyodide({indexURL: "pyodide/"})`` then ``loadPackage(...)`` never leaves
   the folder;
-- ``bundle.json``: the app, its base path, the packages to load and their versions.
+- ``bundle.json``: the app, its base path, the packages to load and their versions, and
+  the environment: fixed values (``--env NAME=VALUE``) and the names of secrets the
+  service worker generates once and keeps in IndexedDB (``--secret-env NAME``);
+- with ``--web``: the module service worker ``sw.js`` that serves the app at ``app/``,
+  and ``index.html``, the page that installs it (sources in the repository's
+  ``browser/``);
+- with ``--pyscript``: ``pyscript.html``, which runs the same app in the page with
+  PyScript (``@pyscript/core`` from the npm registry, checked like Pyodide, only the
+  files the page needs, in ``pyscript/``), and micropip in the lockfile (PyScript loads it).
 
 The app's code (the folder given by ``--path``) becomes the wheel ``app-code``, and this
 package the wheel ``webapp-adapters``. Standard library only: this runs on the build
@@ -62,6 +70,18 @@ MANIFEST = "bundle.json"
 BUNDLE_FORMAT = 1
 APP_DISTRIBUTION = "app-code"
 OWN_DISTRIBUTION = "webapp-adapters"
+PYSCRIPT_PACKAGE = "@pyscript/core"
+PYSCRIPT_VERSION = "0.7.31"
+PYSCRIPT_DIR = "pyscript"
+PYSCRIPT_SKIP = ("codemirror", "xterm", "py-editor", "py-terminal", "py-game")
+"""Chunks of the plugins a plain ``<script type="py">`` page never loads."""
+WEB_SOURCES = Path(__file__).resolve().parents[2] / "browser"
+"""sw.js, index.html and pyscript.html: the repository's ``browser/`` folder."""
+WEB_FILES = ("sw.js", "index.html")
+PYSCRIPT_FILES = ("pyscript.html",)
+PYSCRIPT_CONFIG = "pyscript.json"
+MICROPIP = "micropip"
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 PURE_FALLBACKS = frozenset({"markupsafe"})
 """Packages whose C speedups are optional: with no compiler they build a pure wheel."""
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -480,17 +500,24 @@ def _fetch(url: str) -> bytes:
 
 def pyodide_tarball(cache: Path) -> Path:
     """The npm tarball of pyodide@PYODIDE_VERSION, checked against the registry's sha512."""
-    tarball = cache / f"pyodide-{PYODIDE_VERSION}.tgz"
-    integrity_file = cache / f"pyodide-{PYODIDE_VERSION}.integrity"
+    return npm_tarball(cache, "pyodide", PYODIDE_VERSION)
+
+
+def npm_tarball(cache: Path, package: str, version: str) -> Path:
+    """The npm tarball of package@version, checked against the registry's sha512."""
+    label = f"{package} {version}"
+    stem = f"{package.lstrip('@').replace('/', '-')}-{version}"
+    tarball = cache / f"{stem}.tgz"
+    integrity_file = cache / f"{stem}.integrity"
     if (
         tarball.is_file()
         and integrity_file.is_file()
         and _integrity(tarball.read_bytes()) == integrity_file.read_text().strip()
     ):
-        log(f"pyodide {PYODIDE_VERSION}: cached {tarball}")
+        log(f"{label}: cached {tarball}")
         return tarball
-    url = f"{NPM_REGISTRY}/pyodide/{PYODIDE_VERSION}"
-    log(f"pyodide {PYODIDE_VERSION}: reading {url}")
+    url = f"{NPM_REGISTRY}/{package}/{version}"
+    log(f"{label}: reading {url}")
     try:
         dist = json.loads(_fetch(url))["dist"]
         expected, tarball_url = str(dist["integrity"]), str(dist["tarball"])
@@ -499,12 +526,12 @@ def pyodide_tarball(cache: Path) -> Path:
     if not expected.startswith("sha512-") or not tarball_url.startswith("https://"):
         raise BuildError(f"unexpected npm metadata from {url}: {dist!r}")
     started = time.monotonic()
-    log(f"pyodide {PYODIDE_VERSION}: downloading {tarball_url}")
+    log(f"{label}: downloading {tarball_url}")
     data = _fetch(tarball_url)
     if _integrity(data) != expected:
         raise BuildError(f"{tarball_url} does not match its registry integrity {expected}")
     elapsed = time.monotonic() - started
-    log(f"pyodide {PYODIDE_VERSION}: {len(data) / 1e6:.1f} MB in {elapsed:.1f} s")
+    log(f"{label}: {len(data) / 1e6:.1f} MB in {elapsed:.1f} s")
     cache.mkdir(parents=True, exist_ok=True)
     for path, content in ((tarball, data), (integrity_file, f"{expected}\n".encode())):
         partial = path.with_name(f".{path.name}.{os.getpid()}")
@@ -539,6 +566,74 @@ def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
     if handle is None:
         raise BuildError(f"cannot read {member.name} from the pyodide tarball")
     return handle
+
+
+# --- The web front ends: the service worker, its page, the PyScript page ---------------
+
+_JS_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'](\./[^"'\s]+\.js)["']""")
+
+
+def extract_pyscript(tarball: Path, dest: Path) -> list[str]:
+    """Unpack what a ``<script type="py">`` page needs from @pyscript/core's ``dist/``.
+
+    That is ``core.js``, ``core.css`` and every chunk ``core.js`` imports, statically or
+    on demand, except the plugins' (editor, terminal, game): no source maps, no tests.
+    """
+    prefix = "package/dist/"
+    with tarfile.open(tarball, "r:gz") as archive:
+        files = {
+            member.name[len(prefix) :]: _extract(archive, member).read()
+            for member in archive.getmembers()
+            if member.isfile()
+            and member.name.startswith(prefix)
+            and "/" not in member.name[len(prefix) :]
+        }
+    if "core.js" not in files or "core.css" not in files:
+        raise BuildError(f"the {PYSCRIPT_PACKAGE} {PYSCRIPT_VERSION} tarball lacks dist/core.js")
+    wanted, todo = {"core.css"}, ["core.js"]
+    while todo:
+        name = todo.pop()
+        if name in wanted or name.startswith(PYSCRIPT_SKIP):
+            continue
+        if name not in files:
+            raise BuildError(f"{PYSCRIPT_PACKAGE}: dist/{name} is imported but not shipped")
+        wanted.add(name)
+        todo += [match.removeprefix("./") for match in _JS_IMPORT.findall(files[name].decode())]
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in sorted(wanted):
+        (dest / name).write_bytes(files[name])
+    return sorted(wanted)
+
+
+def copy_web_files(out: Path, names: Iterable[str]) -> None:
+    """The front-end files from the repository's ``browser/`` folder."""
+    for name in names:
+        source = WEB_SOURCES / name
+        if not source.is_file():
+            raise BuildError(
+                f"cannot find {source}: the browser front end ships with the repository "
+                "(install adapters from a checkout to use --web or --pyscript)"
+            )
+        shutil.copyfile(source, out / name)
+
+
+def parse_env(values: Iterable[str], secrets: Iterable[str]) -> dict[str, Any]:
+    """``--env NAME=VALUE`` and ``--secret-env NAME`` as bundle.json's ``env``."""
+    fixed: dict[str, str] = {}
+    for item in values:
+        name, equals, value = item.partition("=")
+        if not equals or not _ENV_NAME.fullmatch(name):
+            raise BuildError(f"--env takes NAME=VALUE (got {item!r})")
+        fixed[name] = value
+    generate: list[str] = []
+    for name in secrets:
+        if not _ENV_NAME.fullmatch(name):
+            raise BuildError(f"--secret-env takes a variable name (got {name!r})")
+        if name in fixed:
+            raise BuildError(f"{name} is given both as --env and as --secret-env")
+        if name not in generate:
+            generate.append(name)
+    return {"values": fixed, "generate": generate}
 
 
 # --- Dependencies from PyPI ------------------------------------------------------------
@@ -712,6 +807,9 @@ def prepare_out(out: Path) -> None:
             if not (out / MANIFEST).is_file():
                 raise BuildError(f"--out {out} is not empty and holds no earlier bundle")
             shutil.rmtree(out / RUNTIME_DIR, ignore_errors=True)
+            shutil.rmtree(out / PYSCRIPT_DIR, ignore_errors=True)
+            for name in (*WEB_FILES, *PYSCRIPT_FILES, PYSCRIPT_CONFIG):
+                (out / name).unlink(missing_ok=True)
             (out / MANIFEST).unlink()
         (out / RUNTIME_DIR).mkdir(parents=True)
         probe = out / RUNTIME_DIR / ".write-test"
@@ -755,9 +853,14 @@ def build(
     requirements: Sequence[str] = (),
     base_path: str = "/",
     refresh: bool = False,
+    *,
+    web: bool = False,
+    pyscript: bool = False,
+    env: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``)."""
     started = time.monotonic()
+    env = env if env is not None else parse_env((), ())
     if not source.is_dir():
         raise BuildError(f"--path {source} is not a folder")
     module, attribute = check_app(app, source)
@@ -769,10 +872,32 @@ def build(
     prepare_out(out)
     try:
         app = f"{module}:{attribute}"
-        manifest = _build_into(out, app, base_path, source, requirements, roots, refresh)
+        manifest = _build_into(out, app, base_path, source, requirements, roots, refresh, pyscript)
+        manifest["env"] = env
+        if web:
+            copy_web_files(out, WEB_FILES)
+            manifest["web"] = {"worker": "sw.js", "index": "index.html", "scope": "app/"}
+        if pyscript:
+            copy_web_files(out, PYSCRIPT_FILES)
+            tarball = npm_tarball(cache_dir(), PYSCRIPT_PACKAGE, PYSCRIPT_VERSION)
+            files = extract_pyscript(tarball, out / PYSCRIPT_DIR)
+            config = {
+                "interpreter": f"./{RUNTIME_DIR}/pyodide.mjs",
+                "packages": manifest["packages"],
+                "packages_cache": "passthrough",
+            }
+            (out / PYSCRIPT_CONFIG).write_text(json.dumps(config, indent=1) + "\n")
+            manifest["pyscript"] = {
+                "version": PYSCRIPT_VERSION,
+                "page": "pyscript.html",
+                "config": PYSCRIPT_CONFIG,
+                "files": [f"{PYSCRIPT_DIR}/{name}" for name in files],
+            }
     except BaseException:
         # Leave nothing half-built behind: a later build into the same folder must work.
         shutil.rmtree(out if created else out / RUNTIME_DIR, ignore_errors=True)
+        if not created:
+            shutil.rmtree(out / PYSCRIPT_DIR, ignore_errors=True)
         raise
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
@@ -791,12 +916,17 @@ def _build_into(
     requirements: Sequence[str],
     roots: list[Requirement],
     refresh: bool,
+    pyscript: bool = False,
 ) -> dict[str, Any]:
     module = app.partition(":")[0]
     runtime = out / RUNTIME_DIR
     cache = cache_dir()
     info = extract_runtime(pyodide_tarball(cache), runtime)
-    paths = dependency_wheels(list(requirements), cache, refresh)
+    # PyScript always loads micropip through the lockfile: give it one, but the service
+    # worker need not load it (it is left out of "packages" unless asked for).
+    extra_micropip = pyscript and MICROPIP not in {root.name for root in roots}
+    wanted = [*requirements, MICROPIP] if extra_micropip else list(requirements)
+    paths = dependency_wheels(wanted, cache, refresh)
     with tempfile.TemporaryDirectory() as scratch:
         own = own_wheel(Path(scratch))
         wheels = [read_wheel(p) for p in [*paths, own]]
@@ -828,7 +958,9 @@ def _build_into(
             "index": f"{RUNTIME_DIR}/",
             "lockfile": f"{RUNTIME_DIR}/{LOCK_NAME}",
         },
-        "packages": sorted(wheel.key for wheel in wheels),
+        "packages": sorted(
+            wheel.key for wheel in wheels if not (extra_micropip and wheel.key == MICROPIP)
+        ),
         "wheels": [
             {
                 "name": wheel.name,
@@ -870,12 +1002,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     command.add_argument(
         "--refresh", action="store_true", help="resolve the dependencies again, ignoring the cache"
     )
+    command.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE",
+        help="an environment variable the app sees in the browser (repeat)",
+    )  # fmt: skip
+    command.add_argument(
+        "--secret-env", action="append", default=[], metavar="NAME",
+        help="an environment variable the service worker sets to a random secret, made once "
+        "per browser and kept in IndexedDB, like SESSION_SECRET (repeat)",
+    )  # fmt: skip
+    command.add_argument(
+        "--web", action="store_true",
+        help="add the service worker (sw.js, serving the app at app/) and index.html",
+    )  # fmt: skip
+    command.add_argument(
+        "--pyscript", action="store_true",
+        help=f"add pyscript.html: the app in the page with {PYSCRIPT_PACKAGE} (adds micropip)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     requirements = list(args.requirement)
     try:
         for file in args.requirements_file:
             requirements += read_requirements_file(file)
-        build(args.app, args.out, args.path, requirements, args.base_path, args.refresh)
+        env = parse_env(args.env, args.secret_env)
+        build(
+            args.app, args.out, args.path, requirements, args.base_path, args.refresh,
+            web=args.web, pyscript=args.pyscript, env=env,
+        )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")
         return 1

@@ -92,6 +92,8 @@ def run(arguments: argparse.Namespace) -> int:
             read_env_vars(arguments.env_vars),
         )
     except TemplateError as error:
+        for warning in error.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         raise CommandError(str(error)) from None
     for warning in app.warnings:
         print(f"warning: {warning}", file=sys.stderr)

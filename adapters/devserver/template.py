@@ -19,7 +19,11 @@ DEFAULT_HTTP_API = "ServerlessHttpApi"
 
 
 class TemplateError(Exception):
-    """The template cannot be served at all."""
+    """The template cannot be served at all; `warnings` says what was skipped on the way."""
+
+    def __init__(self, message: str, warnings: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.warnings = warnings or []
 
 
 class Function:
@@ -174,7 +178,8 @@ def read_application(
         f.function_url for f in app.functions.values()
     ):
         raise TemplateError(
-            f"{path} has no function with an Api, HttpApi or FunctionUrlConfig event to serve"
+            f"{path} has no function with an Api, HttpApi or FunctionUrlConfig event to serve",
+            app.warnings,
         )
     app.apis = {name: api for name, api in app.apis.items() if api.routes}
     return app
