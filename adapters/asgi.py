@@ -180,12 +180,15 @@ async def stream_asgi(
     task = asyncio.ensure_future(app(scope, cycle.receive, cycle.send))
 
     def app_done(task: asyncio.Future[None]) -> None:
-        if task.cancelled():
+        if task.cancelled():  # by `_drain`: nobody reads the rest of the body
+            logger.info("Response abandoned by its reader: ASGI app stopped (%s)", _describe(scope))
             error: BaseException | None = RuntimeError("the ASGI app was cancelled")
         else:
             error = task.exception()
-        if error is not None:
-            logger.error("Unhandled exception in ASGI app (%s)", _describe(scope), exc_info=error)
+            if error is not None:
+                logger.error(
+                    "Unhandled exception in ASGI app (%s)", _describe(scope), exc_info=error
+                )
         if not cycle.complete:
             if error is None:
                 _log_incomplete(cycle, scope)
@@ -201,13 +204,22 @@ async def stream_asgi(
         cycle.head.cancel()
         return plain_response(500, "Internal Server Error"), None
     assert cycle.status is not None
-    return Response(cycle.status, cycle.headers), _drain(cycle.queue, task)
+    chunks = _drain(cycle.queue, task)
+    await anext(chunks)  # started, so that closing it unread still stops the app
+    return Response(cycle.status, cycle.headers), chunks
 
 
 async def _drain(
     queue: asyncio.Queue[bytes | BaseException | None], task: asyncio.Future[None]
 ) -> AsyncGenerator[bytes, None]:
+    """The body chunks; closing it (read or not) cancels the app if it is still running.
+
+    The first item is a priming b"" that `stream_asgi` takes: `aclose()` on a generator
+    that never started does not run its `finally`, so without it a body nobody reads
+    (HEAD, 204, a cancelled stream) would leave the app running, queueing chunks forever.
+    """
     try:
+        yield b""
         while True:
             item = await queue.get()
             if item is None:

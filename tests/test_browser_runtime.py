@@ -236,3 +236,35 @@ def test_base_path_mounts_the_app() -> None:
 
     response, _ = run(go())
     assert json.loads(response.body)["link"] == "/app/items/a%20b"
+
+
+def test_a_body_nobody_reads_stops_the_app() -> None:
+    """HEAD, or a stream closed before its first read: the app must not run on."""
+    finalised: list[str] = []
+
+    async def forever(request: Any) -> StreamingResponse:
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                yield b"first"
+                await asyncio.Event().wait()  # never set
+            finally:
+                finalised.append(request.method)
+
+        return StreamingResponse(body(), media_type="text/plain")
+
+    handler = BrowserHandler(Starlette(routes=[Route("/forever", forever, methods=["GET"])]))
+
+    async def go() -> None:
+        head = await request_from_fetch(
+            FakeRequest("http://127.0.0.1/forever", "HEAD"), "", handler.jar
+        )
+        response, chunks = await handler.respond(head)
+        assert response.status == 200 and chunks is None
+        get = await request_from_fetch(FakeRequest("http://127.0.0.1/forever"), "", handler.jar)
+        response, chunks = await handler.respond(get)
+        assert chunks is not None
+        await chunks.aclose()  # as when the reader cancels before reading
+        await asyncio.sleep(0.01)
+        assert finalised == ["HEAD", "GET"]  # now, not when asyncio.run cancels leftovers
+
+    run(go())

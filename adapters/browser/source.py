@@ -7,6 +7,7 @@ stand-in in tests. `to_fetch_response` needs Pyodide: it builds the JS objects.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from http import HTTPStatus
 from typing import Any
@@ -37,6 +38,9 @@ async def request_from_fetch(fetch_request: Any, base_path: str, jar: CookieJar)
     if method not in ("GET", "HEAD"):
         buffer = await fetch_request.arrayBuffer()
         body = bytes(buffer.to_py()) if hasattr(buffer, "to_py") else bytes(buffer)
+    if body and not any(name == "content-length" for name, _ in headers):
+        # A JS Request never lists it; an app behind a server would see it.
+        headers.append(("content-length", str(len(body))))
     raw_path = encode_path(parts.path or "/")
     root_path = base_path if base_path and starts_with_segment(raw_path, base_path.encode()) else ""
     scheme = parts.scheme or "https"
@@ -64,7 +68,7 @@ def reason_phrase(status: int) -> str:
 
 def to_fetch_response(response: Response, chunks: AsyncGenerator[bytes, None] | None) -> Any:
     """A JS Response; with `chunks`, its body is a ReadableStream fed as the app sends."""
-    from js import Headers, Object, ReadableStream
+    from js import Error, Headers, Object, ReadableStream
     from js import Response as FetchResponse
     from pyodide.ffi import create_proxy, to_js
 
@@ -85,27 +89,47 @@ def to_fetch_response(response: Response, chunks: AsyncGenerator[bytes, None] | 
     if chunks is None:
         return FetchResponse.new(to_js(response.body), init)
 
+    reading: list[asyncio.Future[bytes]] = []  # the chunk a pull is waiting for, if any
+    released = False
+
     async def pull(controller: Any) -> None:
+        next_chunk = asyncio.ensure_future(anext(chunks))
+        reading.append(next_chunk)
         try:
-            chunk = await anext(chunks)
+            chunk = await next_chunk
         except StopAsyncIteration:
             controller.close()
             release()
+        except asyncio.CancelledError:
+            return  # by `cancel`, which closes the stream
         except Exception as error:
-            controller.error(str(error))
+            # An Error, not a string: a rejection with a non-Error reason can't become a
+            # Python exception where Pyodide code awaits the read (and crashes Node).
+            controller.error(Error.new(str(error)))
             release()
         else:
             controller.enqueue(to_js(chunk))
+        finally:
+            reading.remove(next_chunk)
 
     async def cancel(reason: Any) -> None:
+        # The reader went away, maybe while a pull waits for the app's next chunk: stop
+        # that wait first (the generator can't be closed while it runs), then the app.
+        for waiting in list(reading):
+            waiting.cancel()
+        if reading:
+            await asyncio.wait(list(reading))
         await chunks.aclose()
         release()
 
     pull_proxy, cancel_proxy = create_proxy(pull), create_proxy(cancel)
 
     def release() -> None:
-        pull_proxy.destroy()
-        cancel_proxy.destroy()
+        nonlocal released
+        if not released:
+            released = True
+            pull_proxy.destroy()
+            cancel_proxy.destroy()
 
     source = to_js(
         {"pull": pull_proxy, "cancel": cancel_proxy, "type": "bytes"},
