@@ -73,8 +73,10 @@ OWN_DISTRIBUTION = "webapp-adapters"
 PYSCRIPT_PACKAGE = "@pyscript/core"
 PYSCRIPT_VERSION = "0.7.31"
 PYSCRIPT_DIR = "pyscript"
-PYSCRIPT_SKIP = ("codemirror", "xterm", "py-editor", "py-terminal", "py-game")
-"""Chunks of the plugins a plain ``<script type="py">`` page never loads."""
+PYSCRIPT_SKIP = ("codemirror", "xterm")
+"""Chunks only the editor and terminal plugins load, when a page uses them."""
+PYSCRIPT_PLUGINS = ("py-editor", "py-terminal", "py-game")
+"""Plugins PyScript always imports (small); what they load on demand is left out."""
 WEB_SOURCES = Path(__file__).resolve().parents[2] / "browser"
 """sw.js, index.html and pyscript.html: the repository's ``browser/`` folder."""
 WEB_FILES = ("sw.js", "index.html")
@@ -570,6 +572,7 @@ def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
 
 # --- The web front ends: the service worker, its page, the PyScript page ---------------
 
+_JS_STATIC_IMPORT = re.compile(r"""\bfrom\s*["'](\./[^"'\s]+\.js)["']""")
 _JS_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["'](\./[^"'\s]+\.js)["']""")
 
 
@@ -577,7 +580,9 @@ def extract_pyscript(tarball: Path, dest: Path) -> list[str]:
     """Unpack what a ``<script type="py">`` page needs from @pyscript/core's ``dist/``.
 
     That is ``core.js``, ``core.css`` and every chunk ``core.js`` imports, statically or
-    on demand, except the plugins' (editor, terminal, game): no source maps, no tests.
+    on demand; of the plugins (editor, terminal, game), which PyScript always imports,
+    only what they import statically: their editor and terminal come only when a page
+    uses them. No source maps, no sources, no tests.
     """
     prefix = "package/dist/"
     with tarfile.open(tarball, "r:gz") as archive:
@@ -598,7 +603,9 @@ def extract_pyscript(tarball: Path, dest: Path) -> list[str]:
         if name not in files:
             raise BuildError(f"{PYSCRIPT_PACKAGE}: dist/{name} is imported but not shipped")
         wanted.add(name)
-        todo += [match.removeprefix("./") for match in _JS_IMPORT.findall(files[name].decode())]
+        text = files[name].decode()
+        pattern = _JS_STATIC_IMPORT if name.startswith(PYSCRIPT_PLUGINS) else _JS_IMPORT
+        todo += [match.removeprefix("./") for match in pattern.findall(text)]
     dest.mkdir(parents=True, exist_ok=True)
     for name in sorted(wanted):
         (dest / name).write_bytes(files[name])

@@ -1,0 +1,285 @@
+// The service worker that runs a WSGI or ASGI app in the browser, from a bundle built by
+// `python -m adapters.browser build APP --web ...`. Register it as a MODULE worker:
+//
+//   navigator.serviceWorker.register("./sw.js", { type: "module", scope: "./app/" })
+//
+// Every request under the scope (navigations, links, form posts, fetch calls) is answered
+// by the app through adapters.browser.BrowserHandler; anything else (./pyodide/*, other
+// sites) is left alone and goes to the network untouched.
+//
+// Service worker rules this follows: static imports only (import() is banned, and so is
+// top-level await), so the Emscripten module is imported here and handed to loadPyodide.
+// The browser stops idle workers and all Python state goes with it, so the boot runs in
+// `install` and again, lazily, on the next fetch or message. The page's cookies never
+// reach a worker and the browser ignores Set-Cookie on a response made here, so the app's
+// cookies live in a jar of their own, kept in IndexedDB with any secrets generated for
+// the app (bundle.json "env": {"values": {...}, "generate": [...]}).
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+import createPyodideModule from "./pyodide/pyodide.asm.mjs";
+
+const SITE = new URL("./", self.location.href);
+const SCOPE = self.registration.scope;
+const BASE_PATH = new URL(SCOPE).pathname.replace(/\/+$/, "") || "/";
+const DB_NAME = "adapters-browser";
+const STORE = "kv";
+
+let booting = null; // the Promise of the handler, for this run of the worker
+let state = { phase: "idle", step: "", error: null, started: 0, ready: 0 };
+let pendingSave = Promise.resolve();
+
+// --- IndexedDB: a tiny key-value store ----------------------------------------------
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function dbGet(key) {
+  const db = await openDb();
+  try {
+    return await new Promise((resolve, reject) => {
+      const request = db.transaction(STORE, "readonly").objectStore(STORE).get(key);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+async function dbSet(key, value) {
+  const db = await openDb();
+  try {
+    await new Promise((resolve, reject) => {
+      const transaction = db.transaction(STORE, "readwrite");
+      transaction.objectStore(STORE).put(value, key);
+      transaction.oncomplete = () => resolve();
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+const jarKey = `${SCOPE} cookie-jar`;
+const envKey = (name) => `${SCOPE} env ${name}`;
+
+function randomSecret() {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function generatedEnv(names) {
+  const env = {};
+  for (const name of names) {
+    let value = await dbGet(envKey(name));
+    if (typeof value !== "string" || !value) {
+      value = randomSecret();
+      await dbSet(envKey(name), value);
+    }
+    env[name] = value;
+  }
+  return env;
+}
+
+function saveJar(text) {
+  const value = String(text);
+  pendingSave = pendingSave
+    .then(() => dbSet(jarKey, value))
+    .catch((error) => console.error("adapters: could not save the cookie jar", error));
+}
+
+// --- Progress, for the page that installs the worker ----------------------------------
+async function tell(message) {
+  const clients = await self.clients.matchAll({ includeUncontrolled: true, type: "window" });
+  for (const client of clients) client.postMessage(message);
+}
+
+function progress(step) {
+  state.step = step;
+  console.info(`adapters: ${step}`);
+  tell({ type: "adapters-progress", step }).catch(() => {});
+}
+
+function statusMessage() {
+  if (state.phase === "ready") {
+    return { type: "adapters-ready", boot_ms: state.ready - state.started, scope: SCOPE };
+  }
+  if (state.phase === "failed") return { type: "adapters-failed", error: state.error };
+  return { type: "adapters-progress", step: state.step };
+}
+
+// --- The boot -------------------------------------------------------------------------
+class BootError extends Error {}
+
+function pythonMessage(error) {
+  // A PythonError's message is the whole traceback; its last line says what went wrong.
+  const text = String(error?.message ?? error);
+  const lines = text.trim().split("\n").filter((line) => line.trim());
+  const last = lines[lines.length - 1] ?? text;
+  return last.replace(/^(?:\w+\.)*BootError: /, "");
+}
+
+async function boot() {
+  state = { phase: "booting", step: "", error: null, started: Date.now(), ready: 0 };
+  progress("Reading bundle.json");
+  const response = await fetch(new URL("bundle.json", SITE), { cache: "no-store" });
+  if (!response.ok) throw new BootError(`bundle.json: HTTP ${response.status}`);
+  const settingsText = await response.text();
+  const settings = JSON.parse(settingsText);
+  const index = new URL(settings.pyodide.index, SITE).href;
+
+  progress("Restoring cookies and secrets");
+  const env = { ...(settings.env?.values ?? {}), ...(await generatedEnv(settings.env?.generate ?? [])) };
+  const jarText = (await dbGet(jarKey)) ?? null;
+
+  progress(`Starting Python (Pyodide ${settings.pyodide.version})`);
+  const pyodide = await loadPyodide({
+    indexURL: index,
+    lockFileURL: new URL(settings.pyodide.lockfile, SITE).href,
+    packageBaseUrl: index,
+    createPyodideModule,
+    env,
+    stdout: (line) => console.log(line),
+    stderr: (line) => console.warn(line),
+  });
+
+  const packages = settings.packages ?? [];
+  progress(`Loading ${packages.length} packages`);
+  const errors = [];
+  try {
+    await pyodide.loadPackage(packages, {
+      messageCallback: () => {},
+      errorCallback: (message) => {
+        errors.push(String(message));
+        console.error(`adapters: ${message}`);
+      },
+    });
+  } catch (error) {
+    errors.push(String(error?.message ?? error));
+  }
+  // loadedPackages is keyed by the distributions' own spelling (Flask, MarkupSafe).
+  const canonical = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
+  const loaded = new Set(Object.keys(pyodide.loadedPackages).map(canonical));
+  const missing = packages.filter((name) => !loaded.has(canonical(name)));
+  if (missing.length || errors.length) {
+    const files = missing
+      .map((name) => settings.wheels?.find((wheel) => canonical(wheel.name) === canonical(name))?.file)
+      .filter(Boolean);
+    throw new BootError(
+      `Could not load the package${missing.length === 1 ? "" : "s"} ${missing.join(", ") || "(see below)"}` +
+        (files.length ? ` (${files.join(", ")})` : "") +
+        (errors.length ? `: ${errors.join("; ")}` : ""),
+    );
+  }
+
+  progress(`Starting the app ${settings.app}`);
+  const worker = pyodide.pyimport("adapters.browser.worker");
+  let handler;
+  try {
+    handler = await worker.create_handler(settingsText, jarText, saveJar, BASE_PATH);
+  } catch (error) {
+    console.error(error);
+    throw new BootError(pythonMessage(error));
+  } finally {
+    worker.destroy();
+  }
+  state.phase = "ready";
+  state.ready = Date.now();
+  console.info(`adapters: ${settings.app} ready at ${SCOPE} in ${state.ready - state.started} ms`);
+  tell(statusMessage()).catch(() => {});
+  return handler;
+}
+
+function ensureBooted() {
+  if (booting === null) {
+    booting = boot().catch((error) => {
+      state.phase = "failed";
+      state.error = error instanceof BootError ? error.message : String(error?.message ?? error);
+      console.error(`adapters: the app could not start: ${state.error}`, error);
+      tell(statusMessage()).catch(() => {});
+      throw error;
+    });
+  }
+  return booting;
+}
+
+// --- Answers --------------------------------------------------------------------------
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function bootErrorResponse(request) {
+  const message = state.error ?? "unknown error";
+  const headers = { "cache-control": "no-store", "x-adapters-error": "boot" };
+  if (request.mode === "navigate" || (request.headers.get("accept") ?? "").includes("text/html")) {
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>The app could not start</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem}
+pre{white-space:pre-wrap;background:#ffebee;border:1px solid #ef9a9a;padding:.75rem;border-radius:4px}</style></head>
+<body><h1>The app could not start</h1>
+<p>The service worker could not boot Python and the app in this browser:</p>
+<pre id="adapters-boot-error">${escapeHtml(message)}</pre>
+<p>Reload to try again. Details are in the browser console (the service worker's log).</p></body></html>`;
+    return new Response(html, { status: 503, headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
+  }
+  return new Response(`The app could not start: ${message}\n`, {
+    status: 503,
+    headers: { ...headers, "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+async function answer(event) {
+  const request = event.request;
+  let handler;
+  try {
+    handler = await ensureBooted();
+  } catch {
+    // Try again on the next navigation: the missing file may be back by then.
+    if (request.mode === "navigate") booting = null;
+    return bootErrorResponse(request);
+  }
+  try {
+    const response = await handler.handle(request);
+    try {
+      event.waitUntil(pendingSave); // keep the worker alive until the jar is saved
+    } catch {
+      // the event is no longer active: the save still runs
+    }
+    return response;
+  } catch (error) {
+    console.error(`adapters: answering ${request.method} ${request.url} failed`, error);
+    return new Response("Internal Server Error\n", {
+      status: 500,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+}
+
+// --- Events ---------------------------------------------------------------------------
+self.addEventListener("install", (event) => {
+  self.skipWaiting();
+  // A failed boot must not fail the install: the worker then explains the failure
+  // (an error page for navigations, a message to the installing page).
+  event.waitUntil(ensureBooted().catch(() => {}));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener("fetch", (event) => {
+  if (!event.request.url.startsWith(SCOPE)) return; // outside the app: the network
+  event.respondWith(answer(event));
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type !== "adapters-status") return;
+  const reply = () => event.source?.postMessage(statusMessage());
+  if (state.phase === "failed") booting = null; // a page asking again: try again
+  event.waitUntil(ensureBooted().then(reply, reply));
+});
