@@ -77,7 +77,7 @@ PYSCRIPT_SKIP = ("codemirror", "xterm")
 """Chunks only the editor and terminal plugins load, when a page uses them."""
 PYSCRIPT_PLUGINS = ("py-editor", "py-terminal", "py-game")
 """Plugins PyScript always imports (small); what they load on demand is left out."""
-WEB_SOURCES = Path(__file__).resolve().parents[2] / "browser"
+WEB_SOURCES = Path(__file__).resolve().parent / "web"  # the repository's browser/, as package data
 """sw.js, index.html and pyscript.html: the repository's ``browser/`` folder."""
 WEB_FILES = ("sw.js", "index.html")
 PYSCRIPT_FILES = ("pyscript.html",)

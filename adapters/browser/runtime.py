@@ -100,6 +100,13 @@ class BrowserHandler:
             return final, None
         return final, chunks
 
+    async def startup(self) -> bool:
+        """Run the ASGI lifespan startup now (at boot) rather than on the first request.
+
+        False when it failed; it is then tried again on the next request.
+        """
+        return self.interface == "wsgi" or await self._started() is not None
+
     async def _started(self) -> Lifespan | None:
         """The lifespan, started once per boot; concurrent first requests wait for it."""
         if self._lifespan is not None:

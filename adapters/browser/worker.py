@@ -97,6 +97,6 @@ async def create_handler(
         jar=CookieJar.loads(jar_text),
         on_cookies=save,
     )
-    if handler.interface == "asgi" and await handler._started() is None:
+    if not await handler.startup():
         raise BootError("the app's ASGI lifespan startup failed (see the console)")
     return handler
