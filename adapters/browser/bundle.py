@@ -1019,8 +1019,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "per browser and kept in IndexedDB, like SESSION_SECRET (repeat)",
     )  # fmt: skip
     command.add_argument(
-        "--web", action="store_true",
-        help="add the service worker (sw.js, serving the app at app/) and index.html",
+        "--web", action=argparse.BooleanOptionalAction, default=True,
+        help="add the service worker (sw.js, serving the app at app/) and index.html "
+        "(default: yes)",
     )  # fmt: skip
     command.add_argument(
         "--pyscript", action="store_true",
