@@ -23,6 +23,7 @@ fi
 # Fast path: same constraints file as the last successful install.
 want="$SAM_VERSION $(sha256sum "$constraints" 2>/dev/null | cut -d' ' -f1 || true)"
 if [ -x "$SAM_BIN" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  ln -sf "$SAM_BIN" "$SAM_TOOLS_DIR/bin/sam"
   exit 0
 fi
 
@@ -42,4 +43,7 @@ else
   } > "$constraints"
 fi
 "$SAM_BIN" --version >/dev/null
+# `sam` on PATH after `source scripts/sam-env.sh` (not the whole venv: its python would
+# shadow the user's).
+ln -sf "$SAM_BIN" "$SAM_TOOLS_DIR/bin/sam"
 echo "$SAM_VERSION $(sha256sum "$constraints" | cut -d' ' -f1)" > "$stamp"
