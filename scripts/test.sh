@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Everything CI checks: lint, types, and the whole test suite.
+# All the tests, with all their set-up, on a fresh machine (run as root: apt-get and a
+# private Docker daemon). Installs the pinned tools, aws-sam-cli, Docker and Debian's
+# Chromium when missing, builds the local Lambda base image, runs scripts/check.sh, and
+# always stops the Docker daemon again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-echo "== ruff"
-.venv/bin/ruff check adapters tests lambda scripts
-.venv/bin/ruff format --check adapters tests lambda scripts
-echo "== mypy --strict (the package and the example app)"
-MYPYPATH=lambda .venv/bin/mypy adapters lambda/notes lambda/wsgi_handler.py lambda/asgi_handler.py
-echo "== pytest"
-.venv/bin/python -m pytest "$@"
+bash scripts/install-sam.sh
+trap 'bash scripts/docker-down.sh' EXIT
+bash scripts/docker-up.sh
+bash scripts/build-lambda-image.sh
+if [ ! -x /usr/bin/chromium ]; then  # for tests/test_browser_chromium.py
+  apt-get update && apt-get install -y chromium
+fi
+bash scripts/check.sh "$@"
