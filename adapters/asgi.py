@@ -27,6 +27,14 @@ logger = logging.getLogger("adapters")
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 
 
+def encode_headers(headers: HeaderList) -> list[tuple[bytes, bytes]]:
+    """ASGI's byte pairs; the fast path is plain latin-1, almost every request's case."""
+    try:
+        return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    except UnicodeEncodeError:
+        return [(to_latin1_bytes(name), to_latin1_bytes(value)) for name, value in headers]
+
+
 def build_scope(request: Request, state: dict[str, Any] | None = None) -> Scope:
     root, rest = split_mount(request.raw_path, request.root_path)
     return {
@@ -39,9 +47,7 @@ def build_scope(request: Request, state: dict[str, Any] | None = None) -> Scope:
         "raw_path": request.raw_path,
         "query_string": request.query_string,
         "root_path": root.decode("utf-8", "replace"),
-        "headers": [
-            (to_latin1_bytes(name), to_latin1_bytes(value)) for name, value in request.headers
-        ],
+        "headers": encode_headers(request.headers),
         "client": request.client,
         "server": request.server,
         "state": {} if state is None else dict(state),

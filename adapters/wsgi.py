@@ -26,6 +26,17 @@ EnvironHook = Callable[[Environ, Request], None]
 _SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": None}
 
 
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    """HTTP_* for a header name, remembered: the same few names arrive on every request."""
+    key = "HTTP_" + name.upper().replace("-", "_")
+    if len(_ENVIRON_KEYS) < 1024:  # bounded: names come from clients
+        _ENVIRON_KEYS[name] = key
+    return key
+
+
 def build_environ(request: Request) -> Environ:
     """The WSGI environ for a request: latin-1 strings throughout, as PEP 3333 requires."""
     script_name, path_info = split_mount(request.raw_path, request.root_path)
@@ -61,7 +72,7 @@ def build_environ(request: Request) -> Environ:
         if key is None:
             continue  # CONTENT_LENGTH comes from the body actually received
         if not key:
-            key = "HTTP_" + name.upper().replace("-", "_")
+            key = _ENVIRON_KEYS.get(name) or _environ_key(name)
         text = value if value.isascii() else to_latin1_bytes(value).decode("latin-1")
         if key in environ:
             separator = "; " if key == "HTTP_COOKIE" else ","
