@@ -62,7 +62,12 @@ def test_bundle_holds_runtime_wheels_and_manifest(notes_bundle: Path) -> None:
     # Nothing else: no stock lock pointing at a CDN, no stray files.
     on_disk = {p.name for p in runtime.iterdir()}
     assert on_disk == {*bundle.RUNTIME_FILES, "pyodide-lock.json", *files}
-    assert {p.name for p in notes_bundle.iterdir()} == {"bundle.json", "pyodide"}
+    assert {p.name for p in notes_bundle.iterdir()} == {
+        "bundle.json",
+        "index.html",
+        "pyodide",
+        "sw.js",
+    }
 
 
 def test_lockfile_lists_exactly_the_wheels_with_real_hashes(notes_bundle: Path) -> None:
