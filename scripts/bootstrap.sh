@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
   "$python_bin" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-if ! .venv/bin/python -m pip show --quiet webapp-adapters >/dev/null 2>&1; then
+if [ ! -x .venv/bin/adapters ]; then  # the editable install, with its console script
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
     --no-build-isolation -e .
 fi

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.browser import bundle
+from adapters.browser import bundle, pypi
 from adapters.browser.bundle import BuildError, Requirement, evaluate_marker
 
 from .example_app import LAMBDA_DIR
@@ -381,7 +381,7 @@ def _pip_failing_with(monkeypatch: pytest.MonkeyPatch, output: str) -> None:
     def fake_pip(args, env=None):
         return subprocess.CompletedProcess(args, 1, "", output)
 
-    monkeypatch.setattr(bundle, "_pip", fake_pip)
+    monkeypatch.setattr(pypi, "_pip", fake_pip)
 
 
 def test_a_transitive_requirement_with_no_wheel_names_its_parent(

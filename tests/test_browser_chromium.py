@@ -1,9 +1,10 @@
 """The app in a real browser: headless Chromium, the service worker and the PyScript page.
 
 Bundles are built with `python -m adapters.browser build ... --web --pyscript` and served
-from 127.0.0.1 by a small static server. Chromium (Debian's /usr/bin/chromium, driven by
-Python `playwright`, never `playwright install`) runs with a fresh profile and a host
-resolver that maps every host but 127.0.0.1 to nothing, so nothing can reach a CDN.
+from 127.0.0.1 by the static server of `adapters browser serve`. Chromium (Debian's
+/usr/bin/chromium, driven by Python `playwright`, never `playwright install`) runs with a
+fresh profile and a host resolver that maps every host but 127.0.0.1 to nothing, so
+nothing can reach a CDN.
 Without Chromium or playwright the tests skip, except in CI (CI=true), where they fail.
 
 Figures (page load to the first answer, warm requests through the worker) go to
@@ -21,12 +22,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from adapters.cli.browser import make_static_server
 
 from .example_app import LAMBDA_DIR
 from .pyodide_node import NOTES_REQUIREMENTS, ROOT
@@ -47,18 +48,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-quic",
 ]
-MIME_TYPES = {
-    ".mjs": "text/javascript",
-    ".js": "text/javascript",
-    ".wasm": "application/wasm",
-    ".json": "application/json",
-    ".whl": "application/octet-stream",
-    ".zip": "application/zip",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css",
-    ".png": "image/png",
-    "": "application/octet-stream",
-}
 
 
 def _unavailable(message: str) -> None:
@@ -80,36 +69,25 @@ def record_timing(name: str, values: dict[str, float]) -> None:
 # --- The static server -------------------------------------------------------------------
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    extensions_map = MIME_TYPES
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        self.server.requests.append((self.command, self.path, int(code)))  # type: ignore[attr-defined]
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-Static-Server", "tests")
-        super().end_headers()
-
-
 class StaticServer:
     """Serves `root` on 127.0.0.1 (a free port) from a thread; records every request."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
-        self.httpd.requests = []  # type: ignore[attr-defined]
-        self.httpd.daemon_threads = True
+        self.requests: list[tuple[str, str, int]] = []
+        self.httpd = make_static_server(
+            root,
+            "127.0.0.1",
+            0,
+            headers={"X-Static-Server": "tests"},
+            on_request=lambda *request: self.requests.append(request),
+        )
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    @property
-    def requests(self) -> list[tuple[str, str, int]]:
-        return self.httpd.requests  # type: ignore[attr-defined,no-any-return]
 
     def stop(self) -> None:
         self.httpd.shutdown()

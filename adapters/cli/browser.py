@@ -6,6 +6,7 @@ import argparse
 import functools
 import http.server
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,23 +57,55 @@ def run_build(arguments: argparse.Namespace) -> int:
 
 
 class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with the types Pyodide and module workers need, never cached."""
+    """Static files with the types Pyodide and module workers need, never cached.
+
+    ``headers`` are added to every response; ``on_request(method, path, status)`` hears
+    of every request answered (the tests use both to tell the server's answers apart).
+    """
 
     extensions_map = {  # noqa: RUF012 - an instance variable in the base class
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         **MIME_TYPES,
     }
 
+    def __init__(
+        self,
+        *args: Any,
+        headers: Mapping[str, str] | None = None,
+        on_request: Callable[[str, str, int], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.extra_headers = dict(headers or {})
+        self.on_request = on_request
+        super().__init__(*args, **kwargs)  # answers the request: set the fields first
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
         super().end_headers()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.on_request is not None:
+            self.on_request(self.command, self.path, int(code))
+        super().log_request(code, size)
 
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 
-def make_static_server(folder: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(StaticHandler, directory=str(folder))
+def make_static_server(
+    folder: Path,
+    host: str,
+    port: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    on_request: Callable[[str, str, int], None] | None = None,
+) -> http.server.ThreadingHTTPServer:
+    """Serve ``folder`` on host:port (0: a free port); call ``serve_forever`` to run it."""
+    handler = functools.partial(
+        StaticHandler, directory=str(folder), headers=headers, on_request=on_request
+    )
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
