@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._types import Environ, Event, LambdaContext, LifespanMode
 from .access_log import AccessWriter, access_record, write_json_line
@@ -20,7 +20,10 @@ from .errors import BadEventError
 from .headers import find_unsafe_header
 from .model import Request, Response, plain_response
 from .paths import decode_path, encode_path, normalise_prefix, starts_with_segment
-from .sources import EventSource, detect_source
+from .sources import detect_source
+
+if TYPE_CHECKING:
+    from .sources.base import EventSource
 
 logger = logging.getLogger("adapters")
 

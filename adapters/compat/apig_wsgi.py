@@ -39,7 +39,9 @@ from .._types import Environ, Event
 from ..bodies import TextTypes
 from ..handler import LambdaHandler
 from ..model import Request
-from ..sources import ApiGatewayV1Source, EventSource, HttpApiV2Source
+from ..sources.apigateway_v1 import ApiGatewayV1Source
+from ..sources.apigateway_v2 import HttpApiV2Source
+from ..sources.base import EventSource
 
 DEFAULT_NON_BINARY_CONTENT_TYPE_PREFIXES: tuple[str, ...] = (
     "text/",

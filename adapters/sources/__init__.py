@@ -1,49 +1,53 @@
 """Event sources, and recognising which one sent an event.
 
+Each source module recognises its own event (`EventSource.matches`). They are imported
+lazily, in the order below, stopping at the first that recognises the event: a function
+behind one front door loads one or two source modules, not all seven, on its cold start.
 Order matters only where formats overlap: Function URL before the HTTP API (same format,
 recognised by its domain), ALB before payload 1.0 (ALB events carry `httpMethod` too).
 """
 
 from __future__ import annotations
 
-from .._types import Event
+import importlib
+from typing import TYPE_CHECKING
+
 from ..errors import UnknownEventError
-from .alb import AlbSource
-from .apigateway_v1 import ApiGatewayV1Source
-from .apigateway_v2 import FunctionUrlSource, HttpApiV2Source
-from .base import EventSource
-from .cloudfront import CloudFrontSource
-from .lattice import LatticeV1Source, LatticeV2Source
 
-SOURCES: tuple[EventSource, ...] = (
-    FunctionUrlSource(),
-    HttpApiV2Source(),
-    AlbSource(),
-    ApiGatewayV1Source(),
-    LatticeV2Source(),
-    LatticeV1Source(),
-    CloudFrontSource(),
+if TYPE_CHECKING:
+    from .._types import Event
+    from .base import EventSource
+
+ORDER: tuple[tuple[str, str], ...] = (
+    ("apigateway_v2", "FunctionUrlSource"),
+    ("apigateway_v2", "HttpApiV2Source"),
+    ("alb", "AlbSource"),
+    ("apigateway_v1", "ApiGatewayV1Source"),
+    ("lattice", "LatticeV2Source"),
+    ("lattice", "LatticeV1Source"),
+    ("cloudfront", "CloudFrontSource"),
 )
+_loaded: list[EventSource | None] = [None] * len(ORDER)
 
-__all__ = [
-    "SOURCES",
-    "AlbSource",
-    "ApiGatewayV1Source",
-    "CloudFrontSource",
-    "EventSource",
-    "FunctionUrlSource",
-    "HttpApiV2Source",
-    "LatticeV1Source",
-    "LatticeV2Source",
-    "detect_source",
-]
+__all__ = ["ORDER", "detect_source", "source_at"]
+
+
+def source_at(index: int) -> EventSource:
+    """The source in position `index` of ORDER, imported on first use."""
+    found = _loaded[index]
+    if found is None:
+        module_name, class_name = ORDER[index]
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        found = _loaded[index] = getattr(module, class_name)()
+    return found
 
 
 def detect_source(event: object) -> EventSource:
     """The source that sent `event`; raises UnknownEventError naming what arrived."""
     if not isinstance(event, dict):
         raise UnknownEventError([], f"The event is a {type(event).__name__}, not a JSON object")
-    for source in SOURCES:
+    for index in range(len(ORDER)):
+        source = source_at(index)
         if source.matches(event):
             return source
     raise UnknownEventError(event.keys(), _hint(event))
