@@ -101,15 +101,15 @@ def build_bundle(out: Path, app: str = NOTES_APP, *extra: str) -> subprocess.Com
     return subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
 
 
-def record_timing(name: str, values: dict[str, float]) -> None:
-    """Keep the latest figures in .tools/timings/pyodide-node.json (never asserted)."""
-    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
+def record_timing(name: str, values: dict[str, float], path: Path = TIMINGS) -> None:
+    """Keep the latest figures in a JSON file under .tools/timings (never asserted)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        data = json.loads(TIMINGS.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         data = {}
     data[name] = {**{k: round(v, 1) for k, v in values.items()}, "at": time.time()}
-    TIMINGS.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ import pytest
 
 from adapters.cli.browser import make_static_server
 
+from . import pyodide_node
 from .example_app import LAMBDA_DIR
 from .pyodide_node import NOTES_REQUIREMENTS, ROOT
 
@@ -57,13 +58,7 @@ def _unavailable(message: str) -> None:
 
 
 def record_timing(name: str, values: dict[str, float]) -> None:
-    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        data = json.loads(TIMINGS.read_text())
-    except (OSError, ValueError):
-        data = {}
-    data[name] = {**{k: round(v, 1) for k, v in values.items()}, "at": time.time()}
-    TIMINGS.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    pyodide_node.record_timing(name, values, TIMINGS)
 
 
 # --- The static server -------------------------------------------------------------------
