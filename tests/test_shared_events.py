@@ -282,17 +282,29 @@ def test_corpus_is_not_empty() -> None:
     assert HTTP_CASES, f"no HTTP events found under {EVENTS_DIR}"
 
 
-@pytest.mark.parametrize(("path", "kind"), HTTP_CASES)
-def test_wsgi_app_sees_the_event(path: Path, kind: str) -> None:
+def run_event(path: Path, kind: str, interface: str) -> tuple[dict[str, Any], Any, bytes] | None:
+    """Run one corpus event through the echo app; None when it must be (and was) a 400.
+
+    Returns the event, the response and the body sent, with what the app saw in SEEN[0].
+    """
     event = load(path)
     SEEN.clear()
-    result = HANDLERS["wsgi"](event, None)
+    result = HANDLERS[interface](event, None)
     body = expected_body(event, kind)
     if body is None:
         check_shape(event, kind, result, 400)
         assert SEEN == []
-        return
+        return None
     assert len(SEEN) == 1
+    return event, result, body
+
+
+@pytest.mark.parametrize(("path", "kind"), HTTP_CASES)
+def test_wsgi_app_sees_the_event(path: Path, kind: str) -> None:
+    ran = run_event(path, kind, "wsgi")
+    if ran is None:
+        return
+    event, result, body = ran
     environ = SEEN[0]
     prefix, full = expected_paths(event, kind)
 
@@ -318,15 +330,10 @@ def test_wsgi_app_sees_the_event(path: Path, kind: str) -> None:
 
 @pytest.mark.parametrize(("path", "kind"), HTTP_CASES)
 def test_asgi_app_sees_the_event(path: Path, kind: str) -> None:
-    event = load(path)
-    SEEN.clear()
-    result = HANDLERS["asgi"](event, None)
-    body = expected_body(event, kind)
-    if body is None:
-        check_shape(event, kind, result, 400)
-        assert SEEN == []
+    ran = run_event(path, kind, "asgi")
+    if ran is None:
         return
-    assert len(SEEN) == 1
+    event, result, body = ran
     scope = SEEN[0]
     prefix, full = expected_paths(event, kind)
 
