@@ -59,7 +59,7 @@ async def typed(request: Request) -> Response:
     """Answers with the Content-Type (and Content-Encoding) the query asks for."""
     content_type = request.query_params.get("type")
     encoding = request.query_params.get("encoding")
-    body = gzip.compress(b"hello") if encoding == "gzip" else b"hello"
+    body = gzip.compress(b"hello", mtime=0) if encoding == "gzip" else b"hello"
     headers = {"Content-Encoding": encoding} if encoding else {}
     response = Response(body, headers=headers)
     if content_type:
@@ -118,7 +118,7 @@ def flask_app() -> Flask:
     @app.route("/typed")
     def flask_typed() -> Any:
         encoding = flask_request.args.get("encoding")
-        body = gzip.compress(b"hello") if encoding == "gzip" else b"hello"
+        body = gzip.compress(b"hello", mtime=0) if encoding == "gzip" else b"hello"
         response = FlaskResponse(body)
         content_type = flask_request.args.get("type")
         if content_type:
