@@ -5,7 +5,9 @@
   service worker), `index_to_app_page_s` (from opening the site's index page, which
   installs the worker and boots Pyodide, to the app page loaded: the page-load figure) and
   `app_navigation_first_byte_ms` (first byte of the app page's own navigation, once the
-  worker is up; shown, not judged).
+  worker is up; shown, not judged), `warm_app_median_ms` (the Python part of those warm
+  requests, from the worker's Server-Timing header); and `service_worker_floor` (the same
+  loop answered by a worker that returns a constant Response: the browser's own floor).
 - .tools/timings/browser-node.json (tests/test_browser_node.py): `<app> GET /api/notes`
   with `median_ms` of `BrowserHandler.handle()` in Pyodide in Node (no service worker).
 - .tools/timings/pyodide-node.json (tests/test_browser_bundle.py): `boot+import <app>`
@@ -53,6 +55,10 @@ def run(timings_dir: Path = TIMINGS_DIR) -> dict[str, Any]:
                 found[f"sw_warm_median_ms/{app}"] = _figure(
                     worker["warm_request_median_ms"], source + ".warm_request_median_ms", worker
                 )
+            if "warm_app_median_ms" in worker:
+                found[f"sw_app_median_ms/{app}"] = _figure(
+                    worker["warm_app_median_ms"], source + ".warm_app_median_ms", worker
+                )
             if "index_to_app_page_s" in worker:
                 found[f"page_load_to_app_page_ms/{app}"] = _figure(
                     round(worker["index_to_app_page_s"] * 1000, 1),
@@ -79,6 +85,13 @@ def run(timings_dir: Path = TIMINGS_DIR) -> dict[str, Any]:
                 f".tools/timings/pyodide-node.json 'boot+import {app}'.total_ms",
                 boot,
             )
+    floor = chromium.get("service_worker_floor")
+    if isinstance(floor, dict) and "warm_request_median_ms" in floor:
+        found["sw_floor_median_ms"] = _figure(
+            floor["warm_request_median_ms"],
+            ".tools/timings/browser-chromium.json service_worker_floor.warm_request_median_ms",
+            floor,
+        )
     return {
         "files": {name: (data is not None) for name, data in files.items()},
         "figures": found,

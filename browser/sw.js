@@ -233,6 +233,17 @@ pre{white-space:pre-wrap;background:#ffebee;border:1px solid #ef9a9a;padding:.75
   });
 }
 
+// How long Python took to start the answer, as the standard Server-Timing header: the
+// browser's DevTools show it beside the request, and pages can read it to tell the app's
+// time from the service worker's own round trip (bench/PROFILE.md).
+function serverTiming(response, ms) {
+  try {
+    response.headers.append("server-timing", `app;dur=${ms.toFixed(2)};desc="adapters in the service worker"`);
+  } catch {
+    // immutable headers (a Response the app passed through): leave them as they are
+  }
+}
+
 async function answer(event) {
   const request = event.request;
   let handler;
@@ -244,7 +255,9 @@ async function answer(event) {
     return bootErrorResponse(request);
   }
   try {
+    const started = performance.now();
     const response = await handler.handle(request);
+    serverTiming(response, performance.now() - started);
     try {
       event.waitUntil(pendingSave); // keep the worker alive until the jar is saved
     } catch {
