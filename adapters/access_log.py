@@ -9,14 +9,16 @@ string, which often carries tokens.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-from collections.abc import Callable
-from typing import Any
 
-AccessRecord = dict[str, Any]
-AccessWriter = Callable[[AccessRecord], None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    AccessRecord = dict[str, Any]
+    AccessWriter = Callable[[AccessRecord], None]
 
 
 _PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but '"' and '\\': nothing to escape
@@ -25,6 +27,10 @@ _PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII but '"' and '\\': nothi
 def _string(value: object) -> str:
     if isinstance(value, str) and _PLAIN.fullmatch(value):
         return '"' + value + '"'
+    if value is None:  # no request id outside Lambda (tests, local runs)
+        return "null"
+    import json  # only for strings that need escaping: most lines never load it
+
     return json.dumps(value)
 
 
@@ -32,9 +38,12 @@ def write_json_line(record: AccessRecord) -> None:
     """The record as one compact JSON line on stdout.
 
     Formatted field by field for the record `access_record` makes: `json.dumps` costs
-    more per call on this hot path (bench/PROFILE.md). Other records go through json.
+    more per call on this hot path (bench/PROFILE.md), and importing `json` is a cold-start
+    cost most functions need not pay. Other records go through json.
     """
     if record.keys() != _FIELDS:
+        import json
+
         sys.stdout.write(json.dumps(record, separators=(",", ":")) + "\n")
         return
     sys.stdout.write(

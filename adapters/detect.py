@@ -11,10 +11,15 @@ package on a cold start.
 from __future__ import annotations
 
 import functools
-from types import CodeType
-from typing import Literal
 
-Interface = Literal["wsgi", "asgi"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType
+    from typing import Literal
+
+    Interface = Literal["wsgi", "asgi"]
+else:
+    Interface = str  # for modules that import the name; only annotations use it
 
 _CO_COROUTINE = 0x80
 _CO_VARARGS = 0x04

@@ -8,7 +8,9 @@ escapes the handler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class AdapterError(Exception):

@@ -7,25 +7,27 @@ interfaces never meet except here.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
 
-from ._types import Environ, Event, LambdaContext, LifespanMode
-from .access_log import AccessWriter, access_record, write_json_line
+from ._log import logger
+from .access_log import access_record, write_json_line
 from .bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
-from .detect import Interface, detect_interface
+from .detect import detect_interface
 from .errors import BadEventError
 from .headers import find_unsafe_header
 from .model import Request, Response, plain_response
 from .paths import decode_path, encode_path, normalise_prefix, starts_with_segment
 from .sources import detect_source
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .sources.base import EventSource
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
-logger = logging.getLogger("adapters")
+    from ._types import Environ, Event, LambdaContext, LifespanMode
+    from .access_log import AccessWriter
+    from .detect import Interface
+    from .sources.base import EventSource
 
 _NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -96,10 +98,10 @@ class LambdaHandler:
         try:
             request = source.parse(event, context)
         except BadEventError as exc:
-            logger.warning("Malformed %s event: %s", source.name, exc)
+            logger().warning("Malformed %s event: %s", source.name, exc)
             response = plain_response(400, f"Bad Request: {exc}")
         except Exception:
-            logger.warning("Malformed %s event", source.name, exc_info=True)
+            logger().warning("Malformed %s event", source.name, exc_info=True)
             response = plain_response(400, "Bad Request")
         else:
             if self.base_path:
@@ -136,7 +138,7 @@ class LambdaHandler:
         try:
             writer(record)
         except Exception:
-            logger.exception("The access log writer failed")
+            logger().exception("The access log writer failed")
 
     def _render(self, source: EventSource, response: Response, event: Event) -> Event:
         return source.render(response, event, self.text_types_for(source, event))
@@ -170,7 +172,7 @@ def checked(request: Request, response: Response) -> Response:
     """Refuse unsafe headers; drop bodies that HTTP forbids (HEAD, 1xx, 204, 304)."""
     problem = find_unsafe_header(response.headers)
     if problem is not None:
-        logger.error("Response replaced by a 500: the app sent an %s", problem)
+        logger().error("Response replaced by a 500: the app sent an %s", problem)
         return plain_response(500, "Internal Server Error")
     if response.body and (
         request.method == "HEAD" or response.status in _NO_BODY_STATUSES or response.status < 200

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from ._types import HeaderList
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._types import HeaderList
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\r\n\x00]")

@@ -10,9 +10,11 @@ invocation, and `dataclasses` costs a measurable slice of a cold start.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-from ._types import HeaderList, LambdaContext
+    from ._types import HeaderList, LambdaContext
 
 
 class Request:

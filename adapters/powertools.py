@@ -10,12 +10,15 @@ through the Logger, so it carries all of that context.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from ._types import Event, LambdaContext
-from .access_log import AccessRecord
 from .handler import LambdaHandler
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ._types import Event, LambdaContext
+    from .access_log import AccessRecord
 
 
 def correlation_id(event: Event) -> str | None:

@@ -7,21 +7,23 @@ same as under a streaming server. No asyncio is imported on this path.
 
 from __future__ import annotations
 
-import logging
 import sys
-from collections.abc import Callable, Iterable
 from io import BytesIO
-from typing import Any
 
-from ._types import Environ, ExcInfo, HeaderList, WriteCallable, WSGIApp
+from ._log import logger
 from .headers import to_latin1_bytes
 from .model import Request, Response, plain_response
 from .paths import split_mount
 
-logger = logging.getLogger("adapters")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
-EnvironHook = Callable[[Environ, Request], None]
-"""Called with each environ before the app runs, to add keys of its own (compat layers)."""
+    from ._types import Environ, ExcInfo, HeaderList, WriteCallable, WSGIApp
+
+    EnvironHook = Callable[[Environ, Request], None]
+    """Called with each environ before the app runs, to add keys of its own (compat layers)."""
 
 _SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": None}
 
@@ -146,7 +148,7 @@ def run_wsgi(app: WSGIApp, environ: Environ) -> Response:
             raise RuntimeError("the app returned without calling start_response()")
         status = parse_status(collector.status)
     except Exception:
-        logger.exception(
+        logger().exception(
             "Unhandled exception in WSGI app (%s %s)",
             environ["REQUEST_METHOD"], environ["SCRIPT_NAME"] + environ["PATH_INFO"],
         )  # fmt: skip

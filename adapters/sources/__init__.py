@@ -10,10 +10,10 @@ recognised by its domain), ALB before payload 1.0 (ALB events carry `httpMethod`
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
 from ..errors import UnknownEventError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._types import Event
     from .base import EventSource

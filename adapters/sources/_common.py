@@ -7,12 +7,16 @@ the formats agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
 from urllib.parse import quote
 
-from .._types import HeaderList
 from ..errors import BadEventError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from .._types import HeaderList
 
 # Characters left readable in re-encoded query values; '&', '=', '+', '#', '%' are not.
 _QUERY_SAFE = "/:@!$'()*,;?"

@@ -8,7 +8,6 @@ See "Lambda functions as targets" in the Elastic Load Balancing guide.
 
 from __future__ import annotations
 
-from .._types import Event, LambdaContext
 from ..bodies import decode_body
 from ..model import Request, Response
 from ..paths import encode_path
@@ -25,6 +24,10 @@ from ._common import (
     status_line,
 )
 from .base import EventSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._types import Event, LambdaContext
 
 ALB_BODY_LIMIT = 1_048_576
 """ALB rejects Lambda responses over 1 MB ("Lambda functions as targets": limits)."""

@@ -8,7 +8,6 @@ proxy integrations for HTTP APIs in API Gateway" (payload format versions).
 
 from __future__ import annotations
 
-from .._types import Event, HeaderList, LambdaContext
 from ..bodies import decode_body
 from ..model import Request, Response
 from ..paths import encode_path
@@ -23,6 +22,10 @@ from ._common import (
     server_and_scheme,
 )
 from .base import EventSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._types import Event, HeaderList, LambdaContext
 
 
 def execute_api_stage(request_context: dict[str, object], headers: HeaderList) -> str:

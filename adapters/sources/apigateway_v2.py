@@ -8,7 +8,6 @@ integrations for HTTP APIs in API Gateway" and "Invoking Lambda function URLs".
 
 from __future__ import annotations
 
-from .._types import Event, LambdaContext
 from ..bodies import decode_body
 from ..errors import BadEventError
 from ..headers import to_latin1_bytes
@@ -24,6 +23,10 @@ from ._common import (
 )
 from .apigateway_v1 import execute_api_stage
 from .base import EventSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._types import Event, LambdaContext
 
 
 class HttpApiV2Source(EventSource):

@@ -7,15 +7,17 @@ limit) live here so each source module holds only what is particular to its form
 
 from __future__ import annotations
 
-import logging
 from abc import ABC, abstractmethod
-from typing import ClassVar
 
-from .._types import Event, LambdaContext
+from .._log import logger
 from ..bodies import TextTypes, encode_body
 from ..model import Request, Response, plain_response
 
-logger = logging.getLogger("adapters")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
+
+    from .._types import Event, LambdaContext
 
 LAMBDA_PAYLOAD_LIMIT = 6_291_556
 """Synchronous invocation response limit, in bytes, as Lambda enforces it (the error reads
@@ -48,7 +50,7 @@ class EventSource(ABC):
         size = payload_size(response, body)
         limit = self.response_limit(event)
         if size > limit:
-            logger.error(
+            logger().error(
                 "Response replaced by a 500: %s bytes after encoding exceeds the %s byte "
                 "limit of %s (status %s, base64=%s)",
                 size, limit, self.name, response.status, is_base64,

@@ -9,9 +9,6 @@ See "Lambda@Edge event structure" and "Lambda@Edge function examples" (generatin
 
 from __future__ import annotations
 
-from typing import Any
-
-from .._types import Event, HeaderList, LambdaContext
 from ..bodies import decode_body
 from ..errors import BadEventError
 from ..model import Request, Response
@@ -25,6 +22,12 @@ from ._common import (
     status_line,
 )
 from .base import EventSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._types import Event, HeaderList, LambdaContext
 
 VIEWER_RESPONSE_LIMIT = 40_960
 ORIGIN_RESPONSE_LIMIT = 1_048_576
