@@ -35,35 +35,63 @@ def _target(
     }
 
 
-def _ratio_target(invocation: dict[str, Any], ours: str, peer: str, limit: float) -> dict[str, Any]:
+def _ratio_target(
+    invocation: dict[str, Any], framework: str, peer: str, limit: float
+) -> dict[str, Any]:
     """The worst ratio of medians over the small-body events (the per-invocation overhead;
-    with 1 MB both sides are dominated by the same base64 work, see binary_1mb_vs_base64)."""
+    with 1 MB both sides are dominated by the same base64 work, see binary_1mb_vs_base64).
+
+    Judged on the default handler (access log on). Two more figures say why a miss is a
+    miss: the same ratio without the access log (the peers write no log line, so this is
+    like for like), and whether the limit is below the app called directly at all, which
+    no adapter can beat.
+    """
+    ours, nolog, floor = (
+        f"{framework}/adapters",
+        f"{framework}/adapters-nolog",
+        f"{framework}/direct",
+    )
     ratios: dict[str, float] = {}
+    like_for_like: dict[str, float] = {}
+    below_floor: dict[str, bool] = {}
     for key, scenario in invocation.items():
         if scenario["body"] != "small":
             continue
         results = scenario["results"]
-        ratios[key] = round(results[ours]["median_us"] / results[peer]["median_us"], 3)
+        peer_us = results[peer]["median_us"]
+        ratios[key] = round(results[ours]["median_us"] / peer_us, 3)
+        if nolog in results:
+            like_for_like[key] = round(results[nolog]["median_us"] / peer_us, 3)
+        if floor in results:
+            below_floor[key] = limit * peer_us < results[floor]["median_us"]
     if not ratios:
         return _target(NO_DATA, "-", f"<= {limit}", None)
     worst = max(ratios, key=lambda k: ratios[k])
     shown = ", ".join(f"{SOURCES[k.split('/')[0]]} {v:.2f}" for k, v in ratios.items())
+    measured = f"worst {ratios[worst]:.2f}x ({shown})"
+    if like_for_like:
+        measured += "; without the access log, as the peers: " + ", ".join(
+            f"{SOURCES[k.split('/')[0]]} {v:.2f}" for k, v in like_for_like.items()
+        )
+    unreachable = [SOURCES[k.split("/")[0]] for k, below in below_floor.items() if below]
+    if unreachable:
+        measured += f"; {limit} x the peer is below {framework} called directly on " + ", ".join(
+            unreachable
+        )
     return _target(
         MET if ratios[worst] <= limit else NOT_MET,
-        f"worst {ratios[worst]:.2f}x ({shown})",
+        measured,
         f"<= {limit}x",
         ratios[worst],
-        ratios,
+        {"default": ratios, "no_access_log": like_for_like, "limit_below_app_floor": below_floor},
     )
 
 
 def evaluate_targets(results: dict[str, Any]) -> dict[str, Any]:
     invocation = results["invocation"]
     targets: dict[str, Any] = {
-        "starlette_vs_mangum": _ratio_target(
-            invocation, "starlette/adapters", "starlette/mangum", 0.5
-        ),
-        "flask_vs_apig_wsgi": _ratio_target(invocation, "flask/adapters", "flask/apig-wsgi", 0.9),
+        "starlette_vs_mangum": _ratio_target(invocation, "starlette", "starlette/mangum", 0.5),
+        "flask_vs_apig_wsgi": _ratio_target(invocation, "flask", "flask/apig-wsgi", 0.9),
     }
     subjects = results["cold"]["subjects"]
     ours = subjects["adapters-wsgi"]["import_and_build_us"]
