@@ -7,10 +7,11 @@ interfaces never meet except here.
 
 from __future__ import annotations
 
+import sys
 from time import perf_counter
 
 from ._log import logger
-from .access_log import access_record, write_json_line
+from .access_log import access_line, access_record, write_json_line
 from .bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
 from .detect import detect_interface
 from .errors import BadEventError
@@ -126,17 +127,32 @@ class LambdaHandler:
             method, path = "-", "-"
         else:
             method, path = request.method, decode_path(request.raw_path).decode("utf-8", "replace")
-        record = access_record(
-            source=source.name,
-            method=method,
-            path=path,
-            status=response.status,
-            duration=perf_counter() - started,
-            context=context,
-            cold_start=cold,
-        )
+        duration = perf_counter() - started
         try:
-            writer(record)
+            if writer is write_json_line:  # the default: the line without the record
+                sys.stdout.write(
+                    access_line(
+                        source=source.name,
+                        method=method,
+                        path=path,
+                        status=response.status,
+                        duration_ms=round(duration * 1000, 3),
+                        request_id=getattr(context, "aws_request_id", None),
+                        cold_start=cold,
+                    )
+                )
+                return
+            writer(
+                access_record(
+                    source=source.name,
+                    method=method,
+                    path=path,
+                    status=response.status,
+                    duration=duration,
+                    context=context,
+                    cold_start=cold,
+                )
+            )
         except Exception:
             logger().exception("The access log writer failed")
 

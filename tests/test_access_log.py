@@ -6,8 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters import LambdaHandler
+from adapters.access_log import access_line, access_record
 from adapters.events import build_event
 
 from .apps import make_flask_app, make_starlette_app
@@ -62,3 +65,32 @@ def test_a_failing_writer_does_not_lose_the_response(caplog: pytest.LogCaptureFi
     result = LambdaHandler(make_flask_app(), access_log=broken)(build_event("http"), None)
     assert result["statusCode"] == 200
     assert "access log writer failed" in caplog.text
+
+
+@given(
+    method=st.text(max_size=12),
+    path=st.text(max_size=40),
+    request_id=st.one_of(st.none(), st.text(max_size=40)),
+    status=st.integers(100, 599),
+    duration=st.floats(0, 1e4, allow_nan=False),
+    cold=st.booleans(),
+)
+def test_the_hand_formatted_line_is_the_json_of_the_record(
+    method: str, path: str, request_id: str | None, status: int, duration: float, cold: bool
+) -> None:
+    """Quotes, backslashes, control and non-ASCII characters in a path or a request id
+    must still give one valid JSON line, equal to the record a custom writer gets."""
+
+    class WithId:
+        aws_request_id = request_id
+
+    record = access_record(
+        source="HTTP API", method=method, path=path, status=status,
+        duration=duration, context=WithId(), cold_start=cold,
+    )  # fmt: skip
+    line = access_line(
+        source="HTTP API", method=method, path=path, status=status,
+        duration_ms=record["durationMs"], request_id=request_id, cold_start=cold,
+    )  # fmt: skip
+    assert line.endswith("\n") and "\n" not in line[:-1]
+    assert json.loads(line) == record
