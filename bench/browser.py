@@ -9,7 +9,9 @@
   requests, from the worker's Server-Timing header); and `service_worker_floor` (the same
   loop answered by a worker that returns a constant Response: the browser's own floor).
 - .tools/timings/browser-node.json (tests/test_browser_node.py): `<app> GET /api/notes`
-  with `median_ms` of `BrowserHandler.handle()` in Pyodide in Node (no service worker).
+  with `median_ms` of `BrowserHandler.handle()` in Pyodide in Node (no service worker), and
+  `app_direct_median_ms`: the same app and path called directly with a prebuilt environ
+  or scope in the same Pyodide (the floor under `handle()`).
 - .tools/timings/pyodide-node.json (tests/test_browser_bundle.py): `boot+import <app>`
   with the plain Pyodide boot, package load and app import (`total_ms`).
 """
@@ -76,6 +78,12 @@ def run(timings_dir: Path = TIMINGS_DIR) -> dict[str, Any]:
             found[f"node_handle_median_ms/{app}"] = _figure(
                 in_node["median_ms"],
                 f".tools/timings/browser-node.json '{app} GET /api/notes'.median_ms",
+                node,
+            )
+        if isinstance(in_node, dict) and "app_direct_median_ms" in in_node:
+            found[f"node_app_direct_median_ms/{app}"] = _figure(
+                in_node["app_direct_median_ms"],
+                f".tools/timings/browser-node.json '{app} GET /api/notes'.app_direct_median_ms",
                 node,
             )
         boot = pyodide.get(f"boot+import {app}")

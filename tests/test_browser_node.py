@@ -37,7 +37,7 @@ INTERFACES = ["wsgi", "asgi"]
 # --- The code that runs in Pyodide ----------------------------------------------------
 
 PRELUDE = r'''
-import asyncio, base64, contextlib, hashlib, json, logging, statistics, threading, time
+import asyncio, base64, contextlib, hashlib, io, json, logging, statistics, threading, time
 import traceback
 from js import Headers, Object, Request, Uint8Array
 from pyodide.ffi import to_js
@@ -236,7 +236,55 @@ async def warm_timing(module, count=50):
         "min_ms": samples[0],
         "p90_ms": samples[int(count * 0.9) - 1],
         "max_ms": samples[-1],
+        "app_direct_median_ms": await direct_timing(application, handler, count),
     }
+
+
+async def direct_timing(application, handler, count):
+    # The floor: the same app and path with a prebuilt environ or scope, no JS at all.
+    from adapters.asgi import build_scope
+    from adapters.model import Request
+    from adapters.wsgi import build_environ
+
+    request = Request(
+        method="GET", raw_path=b"/api/notes", headers=[("host", "localhost")],
+        scheme="http", server=("localhost", 80),
+    )
+    samples = []
+    if handler.interface == "wsgi":
+        template = build_environ(request)
+        statuses = []
+
+        def start_response(status, headers, exc_info=None):
+            statuses.append(status)
+            return lambda data: None
+
+        for _ in range(count):
+            environ = {**template, "wsgi.input": io.BytesIO(b"")}
+            started = time.perf_counter()
+            result = application(environ, start_response)
+            b"".join(result)
+            getattr(result, "close", lambda: None)()
+            samples.append((time.perf_counter() - started) * 1000)
+    else:
+        await handler.startup()
+        template = build_scope(request, handler._lifespan.state)
+        statuses = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(str(message["status"]))
+
+        for _ in range(count):
+            scope = {**template, "state": dict(template["state"])}
+            started = time.perf_counter()
+            await application(scope, receive, send)
+            samples.append((time.perf_counter() - started) * 1000)
+    assert all(status.startswith("200") for status in statuses), statuses[:3]
+    return statistics.median(samples)
 """
 
 WSGI_CODE = (
@@ -865,6 +913,7 @@ def test_offline_and_timed(runs: dict[str, PyodideRun]) -> None:
         assert run.blocked == [], run.blocked
         timing = section(runs, interface, "timing")
         assert timing["requests"] == 50
+        assert 0 < timing["app_direct_median_ms"] < timing["max_ms"]
         app = {"wsgi": "flask", "asgi": "fastapi"}[interface]
         figures[f"{app} GET /api/notes"] = {
             **{k: round(v, 2) for k, v in timing.items() if k.endswith("_ms")},
