@@ -7,7 +7,8 @@
   `app_navigation_first_byte_ms` (first byte of the app page's own navigation, once the
   worker is up; shown, not judged), `warm_app_median_ms` (the Python part of those warm
   requests, from the worker's Server-Timing header); and `service_worker_floor` (the same
-  loop answered by a worker that returns a constant Response: the browser's own floor).
+  loop answered by a worker that returns a constant Response: the browser's own floor);
+  `service_worker_flask_snapshot`: the Flask bundle built with `--snapshot`.
 - .tools/timings/browser-node.json (tests/test_browser_node.py): `<app> GET /api/notes`
   with `median_ms` of `BrowserHandler.handle()` in Pyodide in Node (no service worker), and
   `app_direct_median_ms`: the same app and path called directly with a prebuilt environ
@@ -93,6 +94,14 @@ def run(timings_dir: Path = TIMINGS_DIR) -> dict[str, Any]:
                 f".tools/timings/pyodide-node.json 'boot+import {app}'.total_ms",
                 boot,
             )
+    snapshot = chromium.get("service_worker_flask_snapshot")
+    if isinstance(snapshot, dict) and "index_to_app_page_s" in snapshot:
+        found["page_load_to_app_page_ms/flask (snapshot)"] = _figure(
+            round(snapshot["index_to_app_page_s"] * 1000, 1),
+            ".tools/timings/browser-chromium.json service_worker_flask_snapshot"
+            ".index_to_app_page_s x 1000",
+            snapshot,
+        )
     floor = chromium.get("service_worker_floor")
     if isinstance(floor, dict) and "warm_request_median_ms" in floor:
         found["sw_floor_median_ms"] = _figure(

@@ -184,9 +184,9 @@ def _browser_targets(figures: dict[str, Any]) -> dict[str, Any]:
             None,
         )
     ratios: dict[str, Any] = {}
-    for app in ("flask", "fastapi"):
+    for app in ("flask", "flask (snapshot)", "fastapi"):
         first = figures.get(f"page_load_to_app_page_ms/{app}")
-        boot = figures.get(f"pyodide_boot_import_ms/{app}")
+        boot = figures.get(f"pyodide_boot_import_ms/{app.split()[0]}")
         if first and boot:
             ratios[app] = {
                 "ratio": round(first["value"] / boot["value"], 3),
@@ -194,16 +194,21 @@ def _browser_targets(figures: dict[str, Any]) -> dict[str, Any]:
                 "pyodide_boot_import_ms": boot["value"],
             }
     if ratios:
-        worst = max(ratios, key=lambda k: ratios[k]["ratio"])
+        # Judged on each app's best bundle: with a snapshot where the app allows one.
+        best = {
+            app: min(r["ratio"] for name, r in ratios.items() if name.split()[0] == app)
+            for app in {name.split()[0] for name in ratios}
+        }
+        worst_ratio = max(best.values())
         page = _target(
-            MET if ratios[worst]["ratio"] <= 0.5 else NOT_MET,
+            MET if worst_ratio <= 0.5 else NOT_MET,
             ", ".join(
                 f"{app} {r['page_load_ms']:.0f} / {r['pyodide_boot_import_ms']:.0f} ms "
                 f"= {r['ratio']:.2f}x"
                 for app, r in ratios.items()
             ),
             "<= 0.5x",
-            ratios[worst]["ratio"],
+            worst_ratio,
             ratios,
         )
     else:

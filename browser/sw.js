@@ -16,6 +16,7 @@
 // the app (bundle.json "env": {"values": {...}, "generate": [...]}).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import createPyodideModule from "./pyodide/pyodide.asm.mjs";
+import { loadFromSnapshot } from "./snapshot.mjs";
 
 const SITE = new URL("./", self.location.href);
 const SCOPE = self.registration.scope;
@@ -137,8 +138,7 @@ async function boot() {
   const env = { ...(settings.env?.values ?? {}), ...(await generatedEnv(settings.env?.generate ?? [])) };
   const jarText = (await dbGet(jarKey)) ?? null;
 
-  progress(`Starting Python (Pyodide ${settings.pyodide.version})`);
-  const pyodide = await loadPyodide({
+  const options = {
     indexURL: index,
     lockFileURL: new URL(settings.pyodide.lockfile, SITE).href,
     packageBaseUrl: index,
@@ -146,7 +146,23 @@ async function boot() {
     env,
     stdout: (line) => console.log(line),
     stderr: (line) => console.warn(line),
-  });
+  };
+  let pyodide = null;
+  if (settings.snapshot?.file) {
+    progress(`Starting Python from its snapshot (Pyodide ${settings.pyodide.version})`);
+    try {
+      const reply = await fetch(new URL(settings.snapshot.file, SITE));
+      if (!reply.ok) throw new Error(`${settings.snapshot.file}: HTTP ${reply.status}`);
+      pyodide = await loadFromSnapshot(loadPyodide, options, new Uint8Array(await reply.arrayBuffer()));
+    } catch (error) {
+      // A snapshot is only a faster start: boot the usual way rather than not at all.
+      console.warn("adapters: could not boot from the snapshot; starting Python without it", error);
+    }
+  }
+  if (pyodide === null) {
+    progress(`Starting Python (Pyodide ${settings.pyodide.version})`);
+    pyodide = await loadPyodide(options);
+  }
 
   const packages = settings.packages ?? [];
   progress(`Loading ${packages.length} packages`);
@@ -179,13 +195,16 @@ async function boot() {
 
   progress(`Starting the app ${settings.app}`);
   const worker = pyodide.pyimport("adapters.browser.worker");
+  // The environment again: a snapshot's os.environ is the one it was made with.
+  const pythonEnv = pyodide.toPy(env);
   let handler;
   try {
-    handler = await worker.create_handler(settingsText, jarText, saveJar, BASE_PATH);
+    handler = await worker.create_handler(settingsText, jarText, saveJar, BASE_PATH, pythonEnv);
   } catch (error) {
     console.error(error);
     throw new BootError(pythonMessage(error));
   } finally {
+    pythonEnv.destroy();
     worker.destroy();
   }
   state.phase = "ready";

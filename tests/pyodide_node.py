@@ -69,11 +69,15 @@ def run_pyodide(
     packages: list[str] | None = None,
     check: bool = True,
     timeout: float = 300,
+    snapshot: bool = False,
 ) -> PyodideRun:
-    """Boot Pyodide from `bundle`, load `packages` (default: all the bundle's), run `code`."""
+    """Boot Pyodide from `bundle` (from its memory snapshot with `snapshot`), load
+    `packages` (default: all the bundle's), run `code`."""
     command = [node_or_skip(), str(RUNNER), str(bundle)]
     if packages is not None:
         command += ["--packages", ",".join(packages)]
+    if snapshot:
+        command.append("--snapshot")
     completed = subprocess.run(
         command, input=code, capture_output=True, text=True, timeout=timeout, check=False
     )

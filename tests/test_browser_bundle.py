@@ -66,6 +66,7 @@ def test_bundle_holds_runtime_wheels_and_manifest(notes_bundle: Path) -> None:
         "bundle.json",
         "index.html",
         "pyodide",
+        "snapshot.mjs",
         "sw.js",
     }
 

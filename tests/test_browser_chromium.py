@@ -105,13 +105,15 @@ def _build(out: Path, app: str, path: Path, *extra: str) -> None:
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """flask/, fastapi/, stream/ and broken/ (flask without its flask wheel) side by side."""
+    """flask/, fastapi/, flask-snapshot/ (booting from a memory snapshot), stream/ and
+    broken/ (flask without its flask wheel) side by side."""
     root = tmp_path_factory.mktemp("sites")
     notes = ("--requirements-file", str(NOTES_REQUIREMENTS), "--secret-env", "SESSION_SECRET")
     started = time.monotonic()
     _build(root / "flask", "notes.flask_app:app", LAMBDA_DIR, *notes, "--pyscript")
     record_timing("build_flask_bundle", {"seconds": time.monotonic() - started})
     _build(root / "fastapi", "notes.fastapi_app:app", LAMBDA_DIR, *notes)
+    _build(root / "flask-snapshot", "notes.flask_app:app", LAMBDA_DIR, *notes, "--snapshot")
     _build(root / "stream", "stream_app:app", STREAM_APP_DIR)
     shutil.copytree(root / "flask", root / "broken")
     wheels = list((root / "broken" / "pyodide").glob("flask-*.whl"))
@@ -203,13 +205,13 @@ def fetch_in_page(page: Any, url: str, init: dict[str, Any] | None = None) -> di
 # --- The service worker ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("framework", ["flask", "fastapi"])
+@pytest.mark.parametrize("framework", ["flask", "fastapi", "flask-snapshot"])
 def test_worker_serves_the_app_pages_and_form_posts(
     page: Any, server: StaticServer, framework: str
 ) -> None:
     seconds = open_app(page, server, framework)
     assert page.locator("h1").inner_text() == "Notes"
-    label = {"flask": "Flask", "fastapi": "FastAPI"}[framework]
+    label = "FastAPI" if framework == "fastapi" else "Flask"
     assert f"Served by {label}" in page.locator("footer").inner_text()
     first_answer = page.evaluate(
         "() => performance.getEntriesByType('navigation')[0].responseStart"
@@ -237,7 +239,7 @@ def test_worker_serves_the_app_pages_and_form_posts(
     samples, app_times = warm_requests(page, "./api/health")
     assert len(app_times) == len(samples), "every answer carries the worker's Server-Timing"
     record_timing(
-        f"service_worker_{framework}",
+        f"service_worker_{framework.replace('-', '_')}",
         {
             "index_to_app_page_s": seconds,
             "app_navigation_first_byte_ms": first_answer,
@@ -381,8 +383,9 @@ def test_requests_outside_the_scope_go_to_the_network(page: Any, server: StaticS
     assert failed == "failed"
 
 
-def test_worker_restart_keeps_the_session(page: Any, server: StaticServer) -> None:
-    open_app(page, server, "flask")
+@pytest.mark.parametrize("site", ["flask", "flask-snapshot"])
+def test_worker_restart_keeps_the_session(page: Any, server: StaticServer, site: str) -> None:
+    open_app(page, server, site)
     # A form post whose redirect is not followed: the flash waits in the session cookie.
     posted = page.evaluate(
         """async () => {
@@ -398,13 +401,14 @@ def test_worker_restart_keeps_the_session(page: Any, server: StaticServer) -> No
     stop_service_workers(page)
     page.wait_for_timeout(500)
     started = time.monotonic()
-    page.goto(f"{server.url}/flask/app/")
+    page.goto(f"{server.url}/{site}/app/")
     restart = time.monotonic() - started
     # The session (cookie jar and secret, from IndexedDB) survived; the notes, kept in
     # Python's memory, did not: proof that Python really started again.
     assert page.locator(".flash").inner_text() == "Saved “Before the restart”."
     assert page.locator("text=No notes yet.").count() == 1
-    record_timing("service_worker_restart", {"navigation_after_stop_s": restart})
+    name = "service_worker_restart" + ("_snapshot" if site.endswith("snapshot") else "")
+    record_timing(name, {"navigation_after_stop_s": restart})
 
 
 def test_failed_boot_shows_a_clear_error(page: Any, server: StaticServer) -> None:

@@ -16,6 +16,10 @@ The folder holds:
 - with ``--web``: the module service worker ``sw.js`` that serves the app at ``app/``,
   and ``index.html``, the page that installs it (sources in the repository's
   ``browser/``);
+- with ``--snapshot``: ``pyodide/snapshot.bin``, a Pyodide memory snapshot taken after the
+  app's dependencies were imported, which the service worker boots from (made with Node.js:
+  ``make-snapshot.mjs`` in the repository's ``browser/``); experimental in Pyodide, and
+  only for apps whose import loads no compiled extension modules;
 - with ``--pyscript``: ``pyscript.html``, which runs the same app in the page with
   PyScript (``@pyscript/core`` from the npm registry, checked like Pyodide, only the
   files the page needs, in ``pyscript/``), and micropip in the lockfile (PyScript loads it).
@@ -39,6 +43,7 @@ import ast
 import json
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -103,11 +108,50 @@ BUNDLE_FORMAT = 1
 PYSCRIPT_DIR = "pyscript"
 WEB_SOURCES = Path(__file__).resolve().parent / "web"  # the repository's browser/, as package data
 """sw.js, index.html and pyscript.html: the repository's ``browser/`` folder."""
-WEB_FILES = ("sw.js", "index.html")
+WEB_FILES = ("sw.js", "snapshot.mjs", "index.html")
+SNAPSHOT_MAKER = "make-snapshot.mjs"
+SNAPSHOT_FILE = f"{RUNTIME_DIR}/snapshot.bin"
 PYSCRIPT_FILES = ("pyscript.html",)
 PYSCRIPT_CONFIG = "pyscript.json"
 MICROPIP = "micropip"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+# --- The snapshot -----------------------------------------------------------------------
+
+
+def find_node() -> str | None:
+    return shutil.which("node")
+
+
+def make_snapshot(out: Path) -> dict[str, Any]:
+    """Run make-snapshot.mjs on the built folder; the manifest's "snapshot" entry.
+
+    Node runs the bundle's own Pyodide, so the snapshot matches the runtime it restores
+    into (Pyodide refuses one from another build).
+    """
+    node = find_node()
+    if node is None:
+        raise BuildError("--snapshot needs Node.js 20 or newer on PATH (node was not found)")
+    target = out / SNAPSHOT_FILE
+    log("making the memory snapshot (Node.js: two Pyodide boots, ~15 s)")
+    try:
+        done = subprocess.run(  # noqa: S603 - node on PATH, our own script
+            [node, str(WEB_SOURCES / SNAPSHOT_MAKER), str(out), str(target)],
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise BuildError("--snapshot: making the snapshot took over 10 minutes") from None
+    try:
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        report = {"ok": False, "error": (done.stderr or done.stdout).strip()[-2000:]}
+    if not report.get("ok"):
+        target.unlink(missing_ok=True)
+        raise BuildError(f"--snapshot: {report.get('error') or 'node failed'}")
+    for failure in report.get("failed", []):
+        log(f"snapshot: not preloaded (imported after each boot instead): {failure}")
+    return {"file": SNAPSHOT_FILE, "bytes": report["bytes"], "modules": report["modules"]}
 
 
 # --- The app ---------------------------------------------------------------------------
@@ -239,6 +283,7 @@ def build(
     web: bool = False,
     pyscript: bool = False,
     env: dict[str, Any] | None = None,
+    snapshot: bool = False,
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``)."""
     started = time.monotonic()
@@ -275,11 +320,15 @@ def build(
                 "config": PYSCRIPT_CONFIG,
                 "files": [f"{PYSCRIPT_DIR}/{name}" for name in files],
             }
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+        if snapshot:
+            manifest["snapshot"] = make_snapshot(out)
     except BaseException:
         # Leave nothing half-built behind: a later build into the same folder must work.
         shutil.rmtree(out if created else out / RUNTIME_DIR, ignore_errors=True)
         if not created:
             shutil.rmtree(out / PYSCRIPT_DIR, ignore_errors=True)
+            (out / MANIFEST).unlink(missing_ok=True)
         raise
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
@@ -402,6 +451,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--pyscript", action="store_true",
         help=f"add pyscript.html: the app in the page with {PYSCRIPT_PACKAGE} (adds micropip)",
     )  # fmt: skip
+    command.add_argument(
+        "--snapshot", action="store_true",
+        help="add a Pyodide memory snapshot with the app's dependencies imported, so the "
+        "service worker boots in a fraction of the time (needs Node.js; experimental)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     requirements = list(args.requirement)
     try:
@@ -410,7 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = parse_env(args.env, args.secret_env)
         build(
             args.app, args.out, args.path, requirements, args.base_path, args.refresh,
-            web=args.web, pyscript=args.pyscript, env=env,
+            web=args.web, pyscript=args.pyscript, env=env, snapshot=args.snapshot,
         )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")

@@ -1,7 +1,9 @@
 // Run Python code in Pyodide in Node, from a bundle built by `python -m adapters.browser build`.
 //
-//   node tests/node/run_pyodide.mjs BUNDLE_DIR [--packages a,b,...] < code.py
+//   node tests/node/run_pyodide.mjs BUNDLE_DIR [--packages a,b,...] [--snapshot] < code.py
 //
+// With --snapshot, boots from the bundle's memory snapshot (bundle.json "snapshot") the way
+// the service worker does, through browser/snapshot.mjs.
 // Loads the runtime and the wheels from BUNDLE_DIR/pyodide/ only: every fetch of an
 // http(s) or ws(s) URL throws, so does any socket connection, and every URL fetched is
 // reported. The code runs with
@@ -56,13 +58,21 @@ try {
   const code = readFileSync(0, "utf8");
 
   const { loadPyodide } = await import(pathToFileURL(path.join(indexDir, "pyodide.mjs")).href);
-  const pyodide = await loadPyodide({
+  const options = {
     indexURL: indexDir,
     lockFileURL: path.join(bundle, manifest.pyodide.lockfile),
     packageBaseUrl: indexDir,
     stdout: (line) => out.push(line),
     stderr: (line) => err.push(line),
-  });
+  };
+  let pyodide;
+  if (args.includes("--snapshot")) {
+    const { loadFromSnapshot } = await import("../../browser/snapshot.mjs");
+    const bytes = new Uint8Array(readFileSync(path.join(bundle, manifest.snapshot.file)));
+    pyodide = await loadFromSnapshot(loadPyodide, options, bytes);
+  } else {
+    pyodide = await loadPyodide(options);
+  }
   report.timings.boot_ms = performance.now() - started;
 
   let mark = performance.now();
