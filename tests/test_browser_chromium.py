@@ -105,8 +105,9 @@ def _build(out: Path, app: str, path: Path, *extra: str) -> None:
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """flask/, fastapi/, flask-snapshot/ (booting from a memory snapshot), stream/ and
-    broken/ (flask without its flask wheel) side by side."""
+    """flask/, fastapi/, flask-snapshot/ (booting from a memory snapshot),
+    snapshot-broken/ (its snapshot file damaged), stream/ and broken/ (flask without its
+    flask wheel) side by side."""
     root = tmp_path_factory.mktemp("sites")
     notes = ("--requirements-file", str(NOTES_REQUIREMENTS), "--secret-env", "SESSION_SECRET")
     started = time.monotonic()
@@ -115,6 +116,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _build(root / "fastapi", "notes.fastapi_app:app", LAMBDA_DIR, *notes)
     _build(root / "flask-snapshot", "notes.flask_app:app", LAMBDA_DIR, *notes, "--snapshot")
     _build(root / "stream", "stream_app:app", STREAM_APP_DIR)
+    shutil.copytree(root / "flask-snapshot", root / "snapshot-broken")
+    (root / "snapshot-broken" / "pyodide" / "snapshot.bin").write_bytes(b"not a snapshot")
     shutil.copytree(root / "flask", root / "broken")
     wheels = list((root / "broken" / "pyodide").glob("flask-*.whl"))
     assert len(wheels) == 1
@@ -409,6 +412,14 @@ def test_worker_restart_keeps_the_session(page: Any, server: StaticServer, site:
     assert page.locator("text=No notes yet.").count() == 1
     name = "service_worker_restart" + ("_snapshot" if site.endswith("snapshot") else "")
     record_timing(name, {"navigation_after_stop_s": restart})
+
+
+def test_a_damaged_snapshot_falls_back_to_a_normal_boot(page: Any, server: StaticServer) -> None:
+    """A snapshot that cannot be restored (damaged, or from another Pyodide build) only
+    costs the faster start: the worker boots the usual way and serves the app."""
+    open_app(page, server, "snapshot-broken")
+    assert page.locator("h1").inner_text() == "Notes"
+    assert "Served by Flask" in page.locator("footer").inner_text()
 
 
 def test_failed_boot_shows_a_clear_error(page: Any, server: StaticServer) -> None:
