@@ -7,7 +7,7 @@
 // Pyodide 314.0.7 a restore fails ("offset is out of bounds") when the snapshot is larger
 // than the memory the module starts with, which it is once packages are imported; so the
 // memory is grown to the snapshot's size right after the module is instantiated.
-// Used by sw.js, by make-snapshot.mjs and by the tests' Node runner.
+// Used by sw.js and by the tests' Node runner.
 
 const SNAPSHOT_MAGIC_WORDS = 2; // magic number, then the header length in bytes
 
@@ -40,6 +40,17 @@ export async function withMemoryFor(bytesNeeded, start) {
     WebAssembly.instantiate = instantiate;
     if (instantiateStreaming) WebAssembly.instantiateStreaming = instantiateStreaming;
   }
+}
+
+/**
+ * The snapshot's bytes from the file's bytes: bundles ship it gzipped (a mostly empty
+ * memory image: 45 MB becomes 11 MB), but a server that sends .gz files with
+ * Content-Encoding: gzip hands over the inflated bytes already, so check the magic.
+ */
+export async function inflateSnapshot(bytes) {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
 }
 
 /** loadPyodide(options) from the snapshot `bytes` (a Uint8Array). */

@@ -16,7 +16,7 @@
 // the app (bundle.json "env": {"values": {...}, "generate": [...]}).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import createPyodideModule from "./pyodide/pyodide.asm.mjs";
-import { loadFromSnapshot } from "./snapshot.mjs";
+import { inflateSnapshot, loadFromSnapshot } from "./snapshot.mjs";
 
 const SITE = new URL("./", self.location.href);
 const SCOPE = self.registration.scope;
@@ -153,7 +153,8 @@ async function boot() {
     try {
       const reply = await fetch(new URL(settings.snapshot.file, SITE));
       if (!reply.ok) throw new Error(`${settings.snapshot.file}: HTTP ${reply.status}`);
-      pyodide = await loadFromSnapshot(loadPyodide, options, new Uint8Array(await reply.arrayBuffer()));
+      const bytes = await inflateSnapshot(new Uint8Array(await reply.arrayBuffer()));
+      pyodide = await loadFromSnapshot(loadPyodide, options, bytes);
     } catch (error) {
       // A snapshot is only a faster start: boot the usual way rather than not at all.
       console.warn("adapters: could not boot from the snapshot; starting Python without it", error);

@@ -117,7 +117,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _build(root / "flask-snapshot", "notes.flask_app:app", LAMBDA_DIR, *notes, "--snapshot")
     _build(root / "stream", "stream_app:app", STREAM_APP_DIR)
     shutil.copytree(root / "flask-snapshot", root / "snapshot-broken")
-    (root / "snapshot-broken" / "pyodide" / "snapshot.bin").write_bytes(b"not a snapshot")
+    (root / "snapshot-broken" / "pyodide" / "snapshot.bin.gz").write_bytes(b"not a snapshot")
     shutil.copytree(root / "flask", root / "broken")
     wheels = list((root / "broken" / "pyodide").glob("flask-*.whl"))
     assert len(wheels) == 1

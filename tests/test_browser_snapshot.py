@@ -11,6 +11,7 @@ figure in Chromium is in tests/test_browser_chromium.py.
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from pathlib import Path
@@ -82,9 +83,14 @@ def run_check(site: Path, *, snapshot: bool) -> tuple[dict[str, Any], dict[str, 
 def test_the_build_writes_the_snapshot_and_names_it(snapshot_bundle: Path) -> None:
     manifest = json.loads((snapshot_bundle / "bundle.json").read_text())
     entry = manifest["snapshot"]
-    assert entry["file"] == "pyodide/snapshot.bin"
+    assert entry["file"] == "pyodide/snapshot.bin.gz"
+    assert entry["encoding"] == "gzip"
     path = snapshot_bundle / entry["file"]
-    assert path.stat().st_size == entry["bytes"] > 20_000_000  # the interpreter's memory
+    assert path.stat().st_size == entry["bytes"]
+    with gzip.open(path) as memory:
+        assert len(memory.read()) == entry["memory_bytes"] > 20_000_000  # all of Python's
+    assert entry["bytes"] < entry["memory_bytes"] / 2
+    assert not (snapshot_bundle / "pyodide" / "snapshot.bin").exists()
     assert entry["modules"] > 50  # flask, werkzeug, jinja2, ... and this package
     assert (snapshot_bundle / "snapshot.mjs").read_text() == (
         bundle.WEB_SOURCES / "snapshot.mjs"

@@ -67,8 +67,8 @@ try {
   };
   let pyodide;
   if (args.includes("--snapshot")) {
-    const { loadFromSnapshot } = await import("../../browser/snapshot.mjs");
-    const bytes = new Uint8Array(readFileSync(path.join(bundle, manifest.snapshot.file)));
+    const { inflateSnapshot, loadFromSnapshot } = await import("../../browser/snapshot.mjs");
+    const bytes = await inflateSnapshot(new Uint8Array(readFileSync(path.join(bundle, manifest.snapshot.file))));
     pyodide = await loadFromSnapshot(loadPyodide, options, bytes);
   } else {
     pyodide = await loadPyodide(options);
