@@ -210,6 +210,17 @@ async def stream_asgi(
         cycle.head.cancel()
         return plain_response(500, "Internal Server Error"), None
     assert cycle.status is not None
+    failed = task.done() and (task.cancelled() or task.exception() is not None)
+    if cycle.complete and not failed:
+        # The whole body is queued already (most responses: the app sends it right after
+        # the headers): a plain body costs the reader no stream and no event-loop turns.
+        # The app may still run (background tasks after the response), as on a server.
+        parts = []
+        while not cycle.queue.empty():
+            item = cycle.queue.get_nowait()
+            if isinstance(item, bytes):
+                parts.append(item)
+        return Response(cycle.status, cycle.headers, b"".join(parts)), None
     chunks = _drain(cycle.queue, task)
     await anext(chunks)  # started, so that closing it unread still stops the app
     return Response(cycle.status, cycle.headers), chunks
@@ -218,23 +229,26 @@ async def stream_asgi(
 async def _drain(
     queue: asyncio.Queue[bytes | BaseException | None], task: asyncio.Future[None]
 ) -> AsyncGenerator[bytes, None]:
-    """The body chunks; closing it (read or not) cancels the app if it is still running.
+    """The body chunks; closing it before the end cancels the app if it is still running.
 
     The first item is a priming b"" that `stream_asgi` takes: `aclose()` on a generator
     that never started does not run its `finally`, so without it a body nobody reads
     (HEAD, 204, a cancelled stream) would leave the app running, queueing chunks forever.
+    Once the whole body is through, the app may go on (background tasks), as on a server.
     """
+    finished = False
     try:
         yield b""
         while True:
             item = await queue.get()
             if item is None:
+                finished = True
                 return
             if isinstance(item, BaseException):
                 raise RuntimeError("the ASGI app failed while streaming its response") from item
             yield item
     finally:
-        if not task.done():
+        if not finished and not task.done():
             task.cancel()  # the reader went away: stop the app too
 
 

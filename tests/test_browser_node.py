@@ -384,11 +384,12 @@ ASGI_CODE = (
     PRELUDE
     + NOTES
     + r"""
-from fastapi import FastAPI, Request as AppRequest
+from fastapi import BackgroundTasks, FastAPI, Request as AppRequest
 from starlette.responses import Response, StreamingResponse
 
 gates = {}    # name -> asyncio.Event a streaming body waits on
 closed = []   # names of streaming bodies that were finalised
+background = []  # names of background tasks that ran to the end
 
 
 def make_app():
@@ -475,6 +476,18 @@ def make_app():
 
         return StreamingResponse(body(), media_type="text/plain")
 
+    @app.get("/after/{name}")
+    async def after(name: str, stream: bool = False):
+        async def later():
+            await asyncio.sleep(0.05)
+            background.append(name)
+
+        tasks = BackgroundTasks()
+        tasks.add_task(later)
+        if stream:
+            return StreamingResponse(iter([b"streamed ", b"answer"]), background=tasks)
+        return Response(b"plain answer", background=tasks)
+
     @app.get("/sync")
     def sync_endpoint():
         return {"thread": threading.get_ident()}
@@ -539,6 +552,12 @@ async def streaming():
     out["finished"] = "stream" in closed
 
     out["binary_stream"] = await fetch(handler, "/binary-stream")
+
+    # Background tasks run after the response, whole or streamed, as on a server.
+    out["after_plain"] = await fetch(handler, "/after/plain")
+    out["after_streamed"] = await fetch(handler, "/after/streamed?stream=true")
+    await asyncio.sleep(0.3)
+    out["background"] = sorted(background)
 
     # Nobody reads these bodies: the app must be stopped, not left running.
     out["head"] = await fetch(handler, "/gate/head", method="HEAD")
@@ -830,6 +849,13 @@ def test_asgi_bodies_stream_while_the_app_runs(runs: dict[str, PyodideRun]) -> N
     assert "".join(found["rest"]) == "second chunk;third"
     assert found["finished"]
     assert body(found["binary_stream"]) == BINARY
+
+
+def test_asgi_background_tasks_run_after_the_response(runs: dict[str, PyodideRun]) -> None:
+    found = section(runs, "asgi", "streaming")
+    assert body(found["after_plain"]) == b"plain answer"
+    assert body(found["after_streamed"]) == b"streamed answer"
+    assert found["background"] == ["plain", "streamed"]
 
 
 def test_asgi_bodies_nobody_reads_stop_the_app(runs: dict[str, PyodideRun]) -> None:
