@@ -14,9 +14,13 @@ if [ ! -s "$secret_file" ]; then
   .venv/bin/python -c "import secrets; print(secrets.token_hex(32))" > "$secret_file"
 fi
 echo "Building the browser bundle (the first build downloads Pyodide and the app's wheels)..."
+snapshot=()
+if command -v node >/dev/null; then
+  snapshot=(--snapshot)  # a memory snapshot: the worker boots in about a third of the time
+fi
 .venv/bin/python -m adapters browser build notes.flask_app:app --path lambda \
   --requirements-file lambda/requirements.txt --out .tools/site --pyscript \
-  --secret-env SESSION_SECRET
+  --secret-env SESSION_SECRET "${snapshot[@]}"
 
 pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; }
