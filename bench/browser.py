@@ -44,71 +44,42 @@ def _figure(value: Any, source: str, entry: dict[str, Any] | None = None) -> dic
     return {"value": value, "source": source, "age_hours": age}
 
 
+def _wanted() -> list[tuple[str, str, str, str, int]]:
+    """(figure, timing file, entry, field, factor to ms) for every figure this reads."""
+    chromium, node, pyodide = FILES
+    wanted = []
+    for app in APPS:
+        worker, notes = f"service_worker_{app}", f"{app} GET /api/notes"
+        wanted += [
+            (f"sw_warm_median_ms/{app}", chromium, worker, "warm_request_median_ms", 1),
+            (f"sw_app_median_ms/{app}", chromium, worker, "warm_app_median_ms", 1),
+            (f"page_load_to_app_page_ms/{app}", chromium, worker, "index_to_app_page_s", 1000),
+            (f"app_navigation_first_byte_ms/{app}", chromium, worker,
+             "app_navigation_first_byte_ms", 1),
+            (f"node_handle_median_ms/{app}", node, notes, "median_ms", 1),
+            (f"node_app_direct_median_ms/{app}", node, notes, "app_direct_median_ms", 1),
+            (f"pyodide_boot_import_ms/{app}", pyodide, f"boot+import {app}", "total_ms", 1),
+        ]  # fmt: skip
+    return [
+        *wanted,
+        ("page_load_to_app_page_ms/flask (snapshot)", chromium,
+         "service_worker_flask_snapshot", "index_to_app_page_s", 1000),
+        ("sw_floor_median_ms", chromium, "service_worker_floor", "warm_request_median_ms", 1),
+    ]  # fmt: skip
+
+
 def run(timings_dir: Path = TIMINGS_DIR) -> dict[str, Any]:
     files = {name: _load(timings_dir / name) for name in FILES}
     found: dict[str, Any] = {}
-    chromium = files["browser-chromium.json"] or {}
-    node = files["browser-node.json"] or {}
-    pyodide = files["pyodide-node.json"] or {}
-    for app in APPS:
-        worker = chromium.get(f"service_worker_{app}")
-        if isinstance(worker, dict):
-            source = f".tools/timings/browser-chromium.json service_worker_{app}"
-            if "warm_request_median_ms" in worker:
-                found[f"sw_warm_median_ms/{app}"] = _figure(
-                    worker["warm_request_median_ms"], source + ".warm_request_median_ms", worker
-                )
-            if "warm_app_median_ms" in worker:
-                found[f"sw_app_median_ms/{app}"] = _figure(
-                    worker["warm_app_median_ms"], source + ".warm_app_median_ms", worker
-                )
-            if "index_to_app_page_s" in worker:
-                found[f"page_load_to_app_page_ms/{app}"] = _figure(
-                    round(worker["index_to_app_page_s"] * 1000, 1),
-                    source + ".index_to_app_page_s x 1000",
-                    worker,
-                )
-            if "app_navigation_first_byte_ms" in worker:
-                found[f"app_navigation_first_byte_ms/{app}"] = _figure(
-                    worker["app_navigation_first_byte_ms"],
-                    source + ".app_navigation_first_byte_ms",
-                    worker,
-                )
-        in_node = node.get(f"{app} GET /api/notes")
-        if isinstance(in_node, dict) and "median_ms" in in_node:
-            found[f"node_handle_median_ms/{app}"] = _figure(
-                in_node["median_ms"],
-                f".tools/timings/browser-node.json '{app} GET /api/notes'.median_ms",
-                node,
-            )
-        if isinstance(in_node, dict) and "app_direct_median_ms" in in_node:
-            found[f"node_app_direct_median_ms/{app}"] = _figure(
-                in_node["app_direct_median_ms"],
-                f".tools/timings/browser-node.json '{app} GET /api/notes'.app_direct_median_ms",
-                node,
-            )
-        boot = pyodide.get(f"boot+import {app}")
-        if isinstance(boot, dict) and "total_ms" in boot:
-            found[f"pyodide_boot_import_ms/{app}"] = _figure(
-                boot["total_ms"],
-                f".tools/timings/pyodide-node.json 'boot+import {app}'.total_ms",
-                boot,
-            )
-    snapshot = chromium.get("service_worker_flask_snapshot")
-    if isinstance(snapshot, dict) and "index_to_app_page_s" in snapshot:
-        found["page_load_to_app_page_ms/flask (snapshot)"] = _figure(
-            round(snapshot["index_to_app_page_s"] * 1000, 1),
-            ".tools/timings/browser-chromium.json service_worker_flask_snapshot"
-            ".index_to_app_page_s x 1000",
-            snapshot,
-        )
-    floor = chromium.get("service_worker_floor")
-    if isinstance(floor, dict) and "warm_request_median_ms" in floor:
-        found["sw_floor_median_ms"] = _figure(
-            floor["warm_request_median_ms"],
-            ".tools/timings/browser-chromium.json service_worker_floor.warm_request_median_ms",
-            floor,
-        )
+    for key, file, name, field, factor in _wanted():
+        data = files[file] or {}
+        entry = data.get(name)
+        if not isinstance(entry, dict) or field not in entry:
+            continue
+        value = entry[field] if factor == 1 else round(entry[field] * factor, 1)
+        source = f".tools/timings/{file} '{name}'.{field}" + (f" x {factor}" if factor != 1 else "")
+        # browser-node.json dates the whole file; the other files date each entry
+        found[key] = _figure(value, source, entry if "at" in entry else data)
     return {
         "files": {name: (data is not None) for name, data in files.items()},
         "figures": found,
