@@ -7,11 +7,10 @@ interfaces never meet except here.
 
 from __future__ import annotations
 
-import sys
 from time import perf_counter
 
 from ._log import logger
-from .access_log import access_line, access_record, write_json_line
+from .access_log import access_emitter, write_json_line
 from .bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
 from .detect import detect_interface
 from .errors import BadEventError
@@ -68,6 +67,7 @@ class LambdaHandler:
         self.access_log: AccessWriter | None = (
             write_json_line if access_log is True else access_log or None
         )
+        self._emit_access = None if self.access_log is None else access_emitter(self.access_log)
         self._cold = True
         self.app = app
         self.interface: Interface = kind
@@ -109,13 +109,13 @@ class LambdaHandler:
                 mount_base_path(request, self.base_path)
             response = checked(request, self._run(request))
         result = self._render(source, response, event)
-        if self.access_log is not None:
-            self._log_access(self.access_log, source, request, response, started, context)
+        if self._emit_access is not None:
+            self._log_access(self._emit_access, source, request, response, started, context)
         return result
 
     def _log_access(
         self,
-        writer: AccessWriter,
+        emit: Callable[..., None],
         source: EventSource,
         request: Request | None,
         response: Response,
@@ -127,31 +127,15 @@ class LambdaHandler:
             method, path = "-", "-"
         else:
             method, path = request.method, decode_path(request.raw_path).decode("utf-8", "replace")
-        duration = perf_counter() - started
         try:
-            if writer is write_json_line:  # the default: the line without the record
-                sys.stdout.write(
-                    access_line(
-                        source=source.name,
-                        method=method,
-                        path=path,
-                        status=response.status,
-                        duration_ms=round(duration * 1000, 3),
-                        request_id=getattr(context, "aws_request_id", None),
-                        cold_start=cold,
-                    )
-                )
-                return
-            writer(
-                access_record(
-                    source=source.name,
-                    method=method,
-                    path=path,
-                    status=response.status,
-                    duration=duration,
-                    context=context,
-                    cold_start=cold,
-                )
+            emit(
+                source=source.name,
+                method=method,
+                path=path,
+                status=response.status,
+                duration=perf_counter() - started,
+                request_id=getattr(context, "aws_request_id", None),
+                cold_start=cold,
             )
         except Exception:
             logger().exception("The access log writer failed")
