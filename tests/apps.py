@@ -33,16 +33,21 @@ def wsgi_echo(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     return [payload]
 
 
-async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Everything an ASGI app sees in an http scope, as JSON."""
-    if scope["type"] != "http":
-        raise RuntimeError("echo app serves http only")
+async def read_body(receive: Any) -> bytes:
+    """The whole request body, however many messages it arrives in."""
     body = b""
     while True:
         message = await receive()
         body += message.get("body", b"")
         if not message.get("more_body"):
-            break
+            return body
+
+
+async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Everything an ASGI app sees in an http scope, as JSON."""
+    if scope["type"] != "http":
+        raise RuntimeError("echo app serves http only")
+    body = await read_body(receive)
     seen = {
         "method": scope["method"],
         "path": scope["path"],

@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 from adapters import LambdaHandler
 from adapters.events import SOURCE_NAMES, build_event
 
+from .apps import read_body
+
 # Sources that put a named stage in front of the path on the execute-api domain.
 STAGED_SOURCES = {"rest", "http-v1", "http"}
 # Sources whose events carry repeated headers as one comma-joined value: HTTP API 2.0 and
@@ -73,12 +75,7 @@ def wsgi_echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return  # no lifespan support: the handler carries on without it
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     headers = scope["headers"]
     report = {
         "method": scope["method"],

@@ -36,6 +36,8 @@ import pytest
 
 from adapters import LambdaHandler, UnknownEventError
 
+from .apps import read_body
+
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "shared" / "events"
 
 if not EVENTS_DIR.is_dir():
@@ -70,12 +72,7 @@ def wsgi_echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     SEEN.append(dict(scope) | {"body": body})
     await send(
         {
