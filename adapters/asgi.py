@@ -1,28 +1,36 @@
 """Running an ASGI 3 app on a `Request`: the `http` scope and one request/response cycle.
 
+Protocol only: which event loop runs the cycle, and when lifespan starts and stops, is the
+business of whoever owns the process (`adapters._loop`, `adapters.runner`).
+
 The scope declares spec_version 2.4, under which the server never has to report a
 disconnect mid-response; Starlette then skips its disconnect-listener task, a measurable
-saving per request. A second `receive()` waits until the response is complete and then
-reports `http.disconnect`, as a real connection closing after the response would.
+saving per request. A second `receive()` waits until the response is complete (or the
+client has gone) and then reports `http.disconnect`, as a real connection would.
+
+A buffered answer awaits the app in the caller's task. A streamed answer runs the app in
+a task of its own and returns once the status and headers are known; a body the app
+sent whole by then is returned as plain bytes (most responses), only a body still being
+produced is an `AsyncByteStream`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
-import logging
-from collections.abc import AsyncGenerator
+from collections import deque
 from typing import Any
 
-from ._types import ASGIApp, HeaderList, LifespanMode, Message, Scope
-from .errors import LifespanError
-from .headers import to_latin1_bytes
-from .lifespan import Lifespan
-from .model import Request, Response, plain_response
-from .paths import split_mount
-from .shutdown import on_sigterm
+from ._headers import to_latin1_bytes
+from ._log import logger
+from ._paths import split_mount
+from .errors import AppStreamError
+from .model import AsyncByteStream, Request, Response, plain_response
 
-logger = logging.getLogger("adapters")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from ._types import ASGIApp, HeaderList, Message, Scope
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 
@@ -57,33 +65,52 @@ def build_scope(request: Request, state: dict[str, Any] | None = None) -> Scope:
     }
 
 
+class ASGIInterface:
+    """Answers requests with an ASGI app; `state` is the lifespan state each scope copies."""
+
+    __slots__ = ("app", "state")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.state: dict[str, Any] | None = None
+
+    async def respond(self, request: Request, stream: bool = False) -> Response:
+        scope = build_scope(request, self.state)
+        if stream:
+            return await stream_asgi(self.app, scope, request.body)
+        return await run_asgi(self.app, scope, request.body)
+
+
 class _HttpCycle:
     """receive/send for one request, checking the order of the app's messages.
 
     This base collects the whole response; `_StreamingCycle` hands it on as it comes.
     """
 
-    __slots__ = ("chunks", "complete", "done", "headers", "request_body", "status")
+    __slots__ = ("chunks", "complete", "disconnected", "done", "headers", "request_body", "status")
 
     def __init__(self, body: bytes) -> None:
         self.request_body: bytes | None = body
         self.status: int | None = None
         self.headers: HeaderList = []
-        self.chunks: list[bytes] = []
+        self.chunks: deque[bytes] = deque()
         self.complete = False
+        self.disconnected = False
         self.done: asyncio.Future[None] | None = None
 
     async def receive(self) -> Message:
         if self.request_body is not None:
             body, self.request_body = self.request_body, None
             return {"type": "http.request", "body": body, "more_body": False}
-        if not self.complete:
+        if not self.complete and not self.disconnected:
             if self.done is None:
                 self.done = asyncio.get_running_loop().create_future()
             await self.done
         return {"type": "http.disconnect"}
 
     async def send(self, message: Message) -> None:
+        if self.disconnected:
+            raise OSError("the client disconnected")  # ASGI HTTP spec 2.4: send raises
         kind = message["type"]
         if kind == "http.response.start":
             if self.status is not None:
@@ -115,8 +142,15 @@ class _HttpCycle:
 
     def finish(self) -> None:
         self.complete = True
+        self.wake()
+
+    def wake(self) -> None:
         if self.done is not None and not self.done.done():
             self.done.set_result(None)
+
+    def body(self) -> bytes:
+        chunks = self.chunks
+        return chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
 
 
 def _describe(scope: Scope) -> str:
@@ -124,181 +158,133 @@ def _describe(scope: Scope) -> str:
 
 
 async def run_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
-    """Call the app once; its failures become a logged, generic 500."""
+    """Call the app once, to its end; its failures become a logged, generic 500."""
     cycle = _HttpCycle(body)
     try:
         await app(scope, cycle.receive, cycle.send)
     except Exception:
-        logger.exception("Unhandled exception in ASGI app (%s)", _describe(scope))
+        logger().exception("Unhandled exception in ASGI app (%s)", _describe(scope))
         if not cycle.complete:
             return plain_response(500, "Internal Server Error")
     finally:
         complete = cycle.complete
         cycle.finish()
     if not complete:
-        _log_incomplete(cycle, scope)
+        _log_incomplete(cycle.status, scope)
         return plain_response(500, "Internal Server Error")
     assert cycle.status is not None
-    return Response(cycle.status, cycle.headers, b"".join(cycle.chunks))
+    return Response(cycle.status, cycle.headers, cycle.body())
 
 
-def _log_incomplete(cycle: _HttpCycle, scope: Scope) -> None:
-    if cycle.status is None:
-        logger.error("ASGI app returned without sending a response (%s)", _describe(scope))
+def _log_incomplete(status: int | None, scope: Scope) -> None:
+    if status is None:
+        logger().error("ASGI app returned without sending a response (%s)", _describe(scope))
     else:
-        logger.error("ASGI app returned before completing its response (%s)", _describe(scope))
+        logger().error("ASGI app returned before completing its response (%s)", _describe(scope))
 
 
 class _StreamingCycle(_HttpCycle):
-    """Hands the status and headers over at once and each body chunk as it is sent."""
+    """Wakes the reader at the status line and at each chunk; records how the app ended."""
 
-    __slots__ = ("head", "queue")
+    __slots__ = ("error", "reader", "task")
 
     def __init__(self, body: bytes) -> None:
         super().__init__(body)
-        loop = asyncio.get_running_loop()
-        self.head: asyncio.Future[None] = loop.create_future()
-        self.queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+        self.reader: asyncio.Future[None] | None = None
+        self.error: BaseException | None = None
+        self.task: asyncio.Task[None] | None = None
 
     def started(self) -> None:
-        self.head.set_result(None)
+        self.wake_reader()
 
     def add_chunk(self, chunk: bytes) -> None:
-        self.queue.put_nowait(chunk)
+        self.chunks.append(chunk)
+        self.wake_reader()
 
     def finish(self) -> None:
-        if not self.complete:
-            self.queue.put_nowait(None)
         super().finish()
+        self.wake_reader()
 
+    def wake_reader(self) -> None:
+        reader = self.reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
 
-async def stream_asgi(
-    app: ASGIApp, scope: Scope, body: bytes
-) -> tuple[Response, AsyncGenerator[bytes, None] | None]:
-    """Call the app; answer as soon as it has sent its status and headers.
+    async def wait(self) -> None:
+        """Until the app sends something or ends."""
+        self.reader = asyncio.get_running_loop().create_future()
+        await self.reader
+        self.reader = None
 
-    The returned Response has an empty body; the iterator yields the body chunks as the
-    app sends them and raises if the app fails after the headers went out (the only
-    honest signal left: the status is already on its way). Failures before that give a
-    complete generic 500, as in `run_asgi`, and no iterator.
-    """
-    cycle = _StreamingCycle(body)
-    task = asyncio.ensure_future(app(scope, cycle.receive, cycle.send))
-
-    def app_done(task: asyncio.Future[None]) -> None:
-        if task.cancelled():  # by `_drain`: nobody reads the rest of the body
-            logger.info("Response abandoned by its reader: ASGI app stopped (%s)", _describe(scope))
-            error: BaseException | None = RuntimeError("the ASGI app was cancelled")
+    def app_done(self, task: asyncio.Task[None], scope: Scope) -> None:
+        if task.cancelled():
+            if not self.complete:
+                logger().info("Response abandoned by its reader: ASGI app stopped (%s)",
+                              _describe(scope))  # fmt: skip
+                self.error = RuntimeError("the ASGI app was cancelled")
         else:
             error = task.exception()
             if error is not None:
-                logger.error(
+                logger().error(
                     "Unhandled exception in ASGI app (%s)", _describe(scope), exc_info=error
                 )
-        if not cycle.complete:
-            if error is None:
-                _log_incomplete(cycle, scope)
-            cycle.queue.put_nowait(
-                error or RuntimeError("the ASGI app did not finish its response")
-            )
-            cycle.complete = True
-        cycle.finish()
-
-    task.add_done_callback(app_done)
-    await asyncio.wait([cycle.head, task], return_when=asyncio.FIRST_COMPLETED)
-    if not cycle.head.done():
-        cycle.head.cancel()
-        return plain_response(500, "Internal Server Error"), None
-    assert cycle.status is not None
-    failed = task.done() and (task.cancelled() or task.exception() is not None)
-    if cycle.complete and not failed:
-        # The whole body is queued already (most responses: the app sends it right after
-        # the headers): a plain body costs the reader no stream and no event-loop turns.
-        # The app may still run (background tasks after the response), as on a server.
-        parts = []
-        while not cycle.queue.empty():
-            item = cycle.queue.get_nowait()
-            if isinstance(item, bytes):
-                parts.append(item)
-        return Response(cycle.status, cycle.headers, b"".join(parts)), None
-    chunks = _drain(cycle.queue, task)
-    await anext(chunks)  # started, so that closing it unread still stops the app
-    return Response(cycle.status, cycle.headers), chunks
+                if not self.complete:
+                    self.error = error
+            elif not self.complete:
+                _log_incomplete(self.status, scope)
+                self.error = RuntimeError("the ASGI app did not finish its response")
+        self.finish()
 
 
-async def _drain(
-    queue: asyncio.Queue[bytes | BaseException | None], task: asyncio.Future[None]
-) -> AsyncGenerator[bytes, None]:
-    """The body chunks; closing it before the end cancels the app if it is still running.
+async def stream_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
+    """Call the app in a task of its own; answer once it has sent its status and headers.
 
-    The first item is a priming b"" that `stream_asgi` takes: `aclose()` on a generator
-    that never started does not run its `finally`, so without it a body nobody reads
-    (HEAD, 204, a cancelled stream) would leave the app running, queueing chunks forever.
-    Once the whole body is through, the app may go on (background tasks), as on a server.
+    Failures before that give a complete generic 500, as in `run_asgi`.
     """
-    finished = False
-    try:
-        yield b""
+    cycle = _StreamingCycle(body)
+    task = cycle.task = asyncio.ensure_future(app(scope, cycle.receive, cycle.send))
+    task.add_done_callback(lambda done: cycle.app_done(done, scope))
+    while cycle.status is None and not cycle.complete:
+        await cycle.wait()
+    if cycle.status is None:
+        return plain_response(500, "Internal Server Error")
+    if cycle.complete and cycle.error is None:
+        # The whole body is here already: a plain body costs the reader no stream. The
+        # app may still run (work after the response, such as background tasks).
+        return Response(cycle.status, cycle.headers, cycle.body())
+    return Response(cycle.status, cycle.headers, _ASGIBody(cycle, task))
+
+
+class _ASGIBody(AsyncByteStream):
+    __slots__ = ("_cycle", "_finished", "_task")
+
+    def __init__(self, cycle: _StreamingCycle, task: asyncio.Task[None]) -> None:
+        self._cycle = cycle
+        self._task = task
+        self._finished = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        cycle = self._cycle
+        chunks = cycle.chunks
         while True:
-            item = await queue.get()
-            if item is None:
-                finished = True
-                return
-            if isinstance(item, BaseException):
-                raise RuntimeError("the ASGI app failed while streaming its response") from item
-            yield item
-    finally:
-        if not finished and not task.done():
-            task.cancel()  # the reader went away: stop the app too
+            while chunks:
+                yield chunks.popleft()
+            if cycle.complete:
+                break
+            await cycle.wait()
+        if cycle.error is not None:
+            raise AppStreamError("the ASGI app failed while streaming its response") from (
+                cycle.error
+            )
+        self._finished = True
 
-
-class ASGIInterface:
-    """Runs an ASGI app on one event loop kept for the life of the process.
-
-    Lifespan startup runs on the first call; a failed startup answers that call with a 500
-    and is tried again on the next, since the cause (a database not yet reachable) is often
-    passing. After a successful startup, SIGTERM runs the shutdown.
-    """
-
-    def __init__(self, app: ASGIApp, lifespan: LifespanMode = "auto") -> None:
-        self.app = app
-        self.lifespan_mode: LifespanMode = lifespan
-        Lifespan(app, lifespan)  # validates the mode now rather than at the first request
-        self.lifespan: Lifespan | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def __call__(self, request: Request) -> Response:
-        loop = self.loop
-        if loop is None:
-            loop = self.loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-        lifespan = self.lifespan
-        if lifespan is None:
-            lifespan = Lifespan(self.app, self.lifespan_mode)
-            try:
-                loop.run_until_complete(lifespan.startup())
-            except LifespanError:
-                logger.exception("Answering with a 500; startup will be tried again")
-                return plain_response(500, "Internal Server Error")
-            self.lifespan = lifespan
-            if lifespan.supported:
-                on_sigterm(self.close)
-                atexit.register(self.close)
-        scope = build_scope(request, lifespan.state)
-        return loop.run_until_complete(run_asgi(self.app, scope, request.body))
-
-    def close(self) -> None:
-        """Run the lifespan shutdown (once) and close the event loop."""
-        loop, lifespan = self.loop, self.lifespan
-        if loop is None or loop.is_closed():
+    async def aclose(self) -> None:
+        task = self._task
+        if task.done():
             return
-        if loop.is_running():
-            logger.warning("Not running ASGI shutdown: the event loop is busy with a request")
-            return
-        try:
-            if lifespan is not None:
-                loop.run_until_complete(lifespan.shutdown())
-        except LifespanError:
-            logger.exception("ASGI lifespan shutdown failed")
-        finally:
-            loop.close()
+        if not self._finished:
+            cycle = self._cycle
+            cycle.disconnected = True
+            cycle.wake()  # a receive() waiting for the end hears http.disconnect
+            task.cancel()
+        await asyncio.wait([task])

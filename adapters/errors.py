@@ -46,3 +46,12 @@ class BadEventError(AdapterError, ValueError):
 
 class LifespanError(AdapterError, RuntimeError):
     """The ASGI app reported that its lifespan startup or shutdown failed."""
+
+
+class AppStreamError(AdapterError, RuntimeError):
+    """The app failed after its status and headers went out, while streaming its body.
+
+    Nothing can turn the response into a 500 any more; drivers end the stream with the
+    error signal their transport has (Lambda's error trailers, an errored ReadableStream).
+    The app's own exception is the `__cause__`, and its traceback is already logged.
+    """

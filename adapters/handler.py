@@ -1,35 +1,42 @@
-"""`LambdaHandler`: the one object a user creates.
+"""`LambdaHandler`: the one object a user creates, and the Lambda driver of the app runner.
 
-It recognises the event's source, builds the neutral request, runs the app through its
-interface, checks the response, and renders it in the source's shape. Sources and
-interfaces never meet except here.
+Per invocation it recognises the event's source, has the source parse it, lets the
+`AppRunner` answer, and has the source render the answer in its front door's shape. The
+driver's own concerns are the Lambda ones: the event loop of the process (ASGI only),
+shutdown on SIGTERM, the access log, and, under a streaming runtime, sending the answer
+as a stream.
 """
 
 from __future__ import annotations
 
 from time import perf_counter
 
+from ._bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
 from ._log import logger
+from ._paths import decode_path
 from .access_log import access_emitter, write_json_line
-from .bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
-from .detect import detect_interface
 from .errors import BadEventError
-from .headers import find_unsafe_header
-from .model import Request, Response, plain_response
-from .paths import decode_path, encode_path, normalise_prefix, starts_with_segment
+from .model import SyncByteStream, plain_response
+from .runner import AppRunner
 from .sources import detect_source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-    from typing import Any
+    from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+    from typing import Any, Literal, TypeVar
 
-    from ._types import Environ, Event, LambdaContext, LifespanMode
+    from ._detect import Interface
+    from ._types import Event, LambdaContext, LifespanMode
     from .access_log import AccessWriter
-    from .detect import Interface
+    from .model import AsyncByteStream, Request, Response
     from .sources.base import EventSource
+    from .wsgi import EnvironHook
 
-_NO_BODY_STATUSES = frozenset({204, 304})
+    ResponseMode = Literal["buffered", "streaming"]
+    T = TypeVar("T")
+
+RESPONSE_MODE_VARIABLE = "ADAPTERS_RESPONSE_MODE"
+"""The environment variable that sets `response_mode` when the option is not given."""
 
 
 class LambdaHandler:
@@ -39,7 +46,8 @@ class LambdaHandler:
     - `interface`: "wsgi" or "asgi" when detection cannot tell.
     - `base_path`: the URL prefix clients use in front of the app on a custom domain
       (an API mapping such as "/v1"); it becomes SCRIPT_NAME / root_path.
-    - `lifespan`: "auto" (run it if the app supports it), "on" (require it), "off".
+    - `lifespan` (ASGI only): "auto" (default: run it if the app supports it), "on"
+      (require it), "off".
     - `text_mime_types`: response types sent as text rather than base64; entries ending
       in "/" match a whole type, entries starting with "+" a suffix. A `TextTypes`
       instance (or subclass) is used as given.
@@ -48,6 +56,11 @@ class LambdaHandler:
       record (a dict) instead.
     - `environ_hook` (WSGI only): called as `hook(environ, request)` before each call of
       the app, to add environ keys of its own.
+    - `sources`: extra `EventSource` instances, tried before the built-in ones.
+    - `response_mode`: "buffered" (default) or "streaming": under the adapters runtime
+      (`python -m adapters.runtime`: the exec wrapper or the bootstrap), answers to front
+      doors that can stream (Function URLs with RESPONSE_STREAM, REST APIs with STREAM)
+      go out as they are produced. The `ADAPTERS_RESPONSE_MODE` variable sets the default.
 
     Subclasses may override `text_types_for` to choose text or base64 per source.
     """
@@ -58,60 +71,124 @@ class LambdaHandler:
         *,
         interface: Interface | None = None,
         base_path: str | None = None,
-        lifespan: LifespanMode = "auto",
+        lifespan: LifespanMode | None = None,
         text_mime_types: Iterable[str] | TextTypes | None = None,
-        environ_hook: Callable[[Environ, Request], None] | None = None,
+        environ_hook: EnvironHook | None = None,
         access_log: bool | AccessWriter = True,
+        sources: Sequence[EventSource] = (),
+        response_mode: ResponseMode | None = None,
     ) -> None:
-        kind = interface or detect_interface(app)
-        self.access_log: AccessWriter | None = (
-            write_json_line if access_log is True else access_log or None
+        self.runner = AppRunner(
+            app,
+            interface=interface,
+            lifespan=lifespan,
+            environ_hook=environ_hook,
+            base_path=base_path,
         )
-        self._emit_access = None if self.access_log is None else access_emitter(self.access_log)
-        self._cold = True
         self.app = app
-        self.interface: Interface = kind
-        self.base_path = normalise_prefix(base_path)
+        self.interface: Interface = self.runner.interface
+        self.base_path = self.runner.base_path
+        self.sources: tuple[EventSource, ...] = tuple(sources)
+        for source in self.sources:
+            if not callable(getattr(source, "matches", None)):
+                raise TypeError(f"sources must be EventSource instances, got {source!r}")
+        self.response_mode: ResponseMode = _response_mode(response_mode)
         if isinstance(text_mime_types, TextTypes):
             self.text_types = text_mime_types
         else:
             self.text_types = TextTypes(
                 DEFAULT_TEXT_MIME_TYPES if text_mime_types is None else text_mime_types
             )
-        self._run: Callable[[Request], Response]
-        if kind == "wsgi":
-            from .wsgi import WSGIInterface
-
-            self._run = WSGIInterface(app, environ_hook)
-        elif kind == "asgi":
-            if environ_hook is not None:
-                raise TypeError("environ_hook applies to WSGI apps only")
-            from .asgi import ASGIInterface
-
-            self._run = ASGIInterface(app, lifespan)
+        self.access_log: AccessWriter | None = (
+            write_json_line if access_log is True else access_log or None
+        )
+        self._emit_access = None if self.access_log is None else access_emitter(self.access_log)
+        self._cold = True
+        self._hooked = self.interface == "wsgi"
+        self._warned_buffered_stream = False
+        self._run: Callable[[Coroutine[Any, Any, Any]], Any]
+        if self.interface == "wsgi":
+            self._run = complete
         else:
-            raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}")
+            from ._loop import process_loop
+
+            self._run = process_loop().run
 
     def __call__(self, event: Event, context: LambdaContext = None) -> Event:
         started = perf_counter()
-        source = detect_source(event)
-        request: Request | None = None
-        try:
-            request = source.parse(event, context)
-        except BadEventError as exc:
-            logger().warning("Malformed %s event: %s", source.name, exc)
-            response = plain_response(400, f"Bad Request: {exc}")
-        except Exception:
-            logger().warning("Malformed %s event", source.name, exc_info=True)
-            response = plain_response(400, "Bad Request")
+        source = detect_source(event, self.sources)
+        request = self._parse(source, event, context)
+        if type(request) is not _Refused:
+            if source.streams and self.response_mode == "streaming":
+                self._warn_buffered_stream()
+            response = self._run(self.runner.respond(request))
+            if not self._hooked:
+                self._hook_shutdown()
         else:
-            if self.base_path:
-                mount_base_path(request, self.base_path)
-            response = checked(request, self._run(request))
+            response, request = request.response, None
         result = self._render(source, response, event)
         if self._emit_access is not None:
             self._log_access(self._emit_access, source, request, response, started, context)
         return result
+
+    def invoke_streaming(self, event: Event, context: LambdaContext = None) -> Any:
+        """What a streaming runtime calls instead of `handler(event, context)`.
+
+        Returns a `ResponseStream` (the front door's prelude, then the body, as it is
+        produced) when `response_mode` is "streaming" and the event's front door can
+        stream; otherwise the buffered result, as `__call__` gives it.
+        """
+        source = detect_source(event, self.sources)
+        if not (source.streams and self.response_mode == "streaming"):
+            return self(event, context)
+        started = perf_counter()
+        request = self._parse(source, event, context)
+        if type(request) is _Refused:
+            response: Response = request.response
+            request = None
+        else:
+            response = self._run(self.runner.respond(request, stream=True))
+            if not self._hooked:
+                self._hook_shutdown()
+        if self._emit_access is not None:
+            self._log_access(self._emit_access, source, request, response, started, context)
+        head = source.stream_head(response, event)
+        if self.interface == "wsgi" or type(response.body) is bytes:
+            return ResponseStream(head, response.body)  # type: ignore[arg-type]
+        return ResponseStream(head, _LoopStream(response.body, self._run))  # type: ignore[arg-type]
+
+    def _parse(self, source: EventSource, event: Event, context: LambdaContext) -> Any:
+        try:
+            return source.parse(event, context)
+        except BadEventError as exc:
+            logger().warning("Malformed %s event: %s", source.name, exc)
+            return _Refused(plain_response(400, f"Bad Request: {exc}"))
+        except Exception:
+            logger().warning("Malformed %s event", source.name, exc_info=True)
+            return _Refused(plain_response(400, "Bad Request"))
+
+    def _hook_shutdown(self) -> None:
+        """After the first successful startup, let SIGTERM and exit run the shutdown."""
+        if not self.runner.started:
+            return
+        self._hooked = True
+        if self.runner.lifespan_supported:
+            import atexit
+
+            from ._shutdown import on_sigterm
+
+            on_sigterm(self.close)
+            atexit.register(self.close)
+
+    def _warn_buffered_stream(self) -> None:
+        if not self._warned_buffered_stream:
+            self._warned_buffered_stream = True
+            logger().warning(
+                "response_mode is 'streaming' but this invocation was answered buffered: the "
+                "runtime called the handler directly. Streaming needs the adapters runtime "
+                "(AWS_LAMBDA_EXEC_WRAPPER=/var/task/adapters/runtime/exec-wrapper on the managed "
+                "runtime, or the adapters bootstrap on provided.al2023)."
+            )
 
     def _log_access(
         self,
@@ -149,33 +226,109 @@ class LambdaHandler:
 
     def close(self) -> None:
         """Run the ASGI lifespan shutdown now (normally SIGTERM does it)."""
-        close = getattr(self._run, "close", None)
-        if close is not None:
-            close()
+        if self.interface != "asgi" or not self.runner.lifespan_supported:
+            return
+        from ._loop import process_loop
+        from .errors import LifespanError
+
+        owner = process_loop()
+        if owner.loop.is_running():
+            logger().warning("Not running ASGI shutdown: the event loop is busy with a request")
+            return
+        try:
+            owner.run(self.runner.shutdown())
+        except LifespanError:
+            logger().exception("ASGI lifespan shutdown failed")
 
 
-def mount_base_path(request: Request, base_path: str) -> None:
-    """Report `base_path` as the mount point, whether or not the front door kept it.
+class _Refused:
+    """An event the source could not parse, and the answer it gets."""
 
-    REST APIs keep a custom domain's base path mapping in `path`; HTTP API mappings are
-    reported to strip it. Either way the client's URL has it, so links must too. A stage
-    prefix (default execute-api domain) already is the mount point and wins.
+    __slots__ = ("response",)
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def complete(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (a WSGI answer) to its end, with no event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a WSGI answer waited for the event loop")
+
+
+def _response_mode(mode: object) -> ResponseMode:
+    if mode is None:
+        import os
+
+        mode = os.environ.get(RESPONSE_MODE_VARIABLE, "").strip().lower() or "buffered"
+        where = f"{RESPONSE_MODE_VARIABLE}={mode!r}"
+    else:
+        where = f"response_mode={mode!r}"
+    if mode not in ("buffered", "streaming"):
+        raise ValueError(f"{where}: the response mode must be 'buffered' or 'streaming'")
+    return mode
+
+
+class ResponseStream(SyncByteStream):
+    """A streamed answer for the runtime: the front door's prelude, then the body.
+
+    `content_type` is what the runtime declares for the whole stream. Iterating yields
+    the prelude first; an `AppStreamError` from the iteration means the app failed after
+    the first byte. `close()` must follow, after the runtime has ended the response: it
+    waits for work the app does after its body (background tasks), as Lambda allows.
     """
-    if request.root_path:
-        return
-    if not starts_with_segment(decode_path(request.raw_path), base_path.encode("utf-8")):
-        request.raw_path = encode_path(base_path) + request.raw_path
-    request.root_path = base_path
+
+    __slots__ = ("_body", "_head", "content_type")
+
+    def __init__(self, head: bytes, body: bytes | SyncByteStream) -> None:
+        from .sources.base import HTTP_INTEGRATION_CONTENT_TYPE
+
+        self.content_type = HTTP_INTEGRATION_CONTENT_TYPE
+        self._head = head
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._head
+        body = self._body
+        if type(body) is bytes:
+            if body:
+                yield body
+        else:
+            yield from body  # type: ignore[misc]
+
+    def close(self) -> None:
+        if isinstance(self._body, SyncByteStream):
+            self._body.close()
 
 
-def checked(request: Request, response: Response) -> Response:
-    """Refuse unsafe headers; drop bodies that HTTP forbids (HEAD, 1xx, 204, 304)."""
-    problem = find_unsafe_header(response.headers)
-    if problem is not None:
-        logger().error("Response replaced by a 500: the app sent an %s", problem)
-        return plain_response(500, "Internal Server Error")
-    if response.body and (
-        request.method == "HEAD" or response.status in _NO_BODY_STATUSES or response.status < 200
-    ):
-        response.body = b""
-    return response
+class _LoopStream(SyncByteStream):
+    """An ASGI body read one chunk at a time, running the event loop for each."""
+
+    __slots__ = ("_body", "_chunks", "_run")
+
+    def __init__(
+        self, body: AsyncByteStream, run: Callable[[Coroutine[Any, Any, Any]], Any]
+    ) -> None:
+        self._body = body
+        self._run = run
+        self._chunks = body.__aiter__()
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = self._chunks
+        while (chunk := self._run(_next(chunks))) is not None:
+            yield chunk
+
+    def close(self) -> None:
+        self._run(self._body.aclose())
+
+
+async def _next(chunks: Any) -> bytes | None:
+    """The next chunk, or None at the end (StopAsyncIteration does not cross a task)."""
+    try:
+        return await chunks.__anext__()  # type: ignore[no-any-return]
+    except StopAsyncIteration:
+        return None

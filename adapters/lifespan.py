@@ -1,26 +1,31 @@
-"""The ASGI lifespan protocol, run once per process.
+"""The ASGI lifespan protocol: one startup, one shutdown, and the `state` between them.
 
-Startup happens on the first invocation and its `state` is copied into every request
-scope; shutdown happens when the process is told to stop. Peers run both around every
-invocation, which repeats connection set-up on each request and defeats `state`.
+Protocol only. When they run is the runner's and the process owner's decision: once per
+process, startup before the first request and shutdown when the process is told to stop.
+Peers run both around every invocation, which repeats connection set-up on each request
+and defeats `state`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
+from ._log import logger
 from ._types import ASGIApp, LifespanMode, Message
 from .errors import LifespanError
 
-logger = logging.getLogger("adapters")
+LIFESPAN_MODES = ("auto", "on", "off")
+
+
+def check_lifespan_mode(mode: object) -> None:
+    if mode not in LIFESPAN_MODES:
+        raise ValueError(f"lifespan must be 'auto', 'on' or 'off', not {mode!r}")
 
 
 class Lifespan:
     def __init__(self, app: ASGIApp, mode: LifespanMode = "auto") -> None:
-        if mode not in ("auto", "on", "off"):
-            raise ValueError(f"lifespan must be 'auto', 'on' or 'off', not {mode!r}")
+        check_lifespan_mode(mode)
         self.app = app
         self.mode = mode
         self.state: dict[str, Any] = {}
@@ -48,7 +53,7 @@ class Lifespan:
             raise LifespanError(f"ASGI lifespan startup failed: {detail}")
         if self.mode == "on":
             raise LifespanError(f"ASGI lifespan startup did not complete: {detail}")
-        logger.info("ASGI app does not support lifespan (%s); continuing without it", detail)
+        logger().info("ASGI app does not support lifespan (%s); continuing without it", detail)
 
     async def shutdown(self) -> None:
         if not self.supported or self._queue is None or self._shutdown is None:
@@ -73,7 +78,7 @@ class Lifespan:
         except Exception as exc:
             outcome = ("error", f"{type(exc).__name__}: {exc}")
             if self._startup is not None and self._startup.done():
-                logger.exception("ASGI lifespan task raised")
+                logger().exception("ASGI lifespan task raised")
         finally:
             for future in (self._startup, self._shutdown):
                 if future is not None and not future.done():

@@ -1,8 +1,16 @@
-"""The neutral request and response every source and every interface speaks.
+"""The neutral request and response every source, interface and driver speaks.
 
 Each event source translates its event into a `Request` and renders a `Response` back in
-its own shape; each app interface (WSGI, ASGI) runs an app from a `Request`. That keeps
-the cost of a new source or a new interface to one module, never one per pair.
+its own shape; each app interface (WSGI, ASGI) answers a `Request` with a `Response`.
+That keeps the cost of a new source, interface or driver to one module, never one per
+pair.
+
+A response body is either complete `bytes` or a stream the app is still producing: a
+`SyncByteStream` (a WSGI iterable) or an `AsyncByteStream` (an ASGI app sending
+`http.response.body` chunks). As in httpx, the two kinds are separate types, so a driver
+without an event loop never has to start one for a WSGI app. Whoever takes a stream
+must close it: closing before the end stops the app; after the end it releases what the
+app holds (a WSGI iterable's `close()`, an ASGI app's background work).
 
 Plain classes with `__slots__` instead of dataclasses: they are built on every
 invocation, and `dataclasses` costs a measurable slice of a cold start.
@@ -12,9 +20,12 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import AsyncIterator, Iterator
+    from typing import Any, TypeAlias
 
     from ._types import HeaderList, LambdaContext
+
+    Body: TypeAlias = "bytes | SyncByteStream | AsyncByteStream"
 
 
 class Request:
@@ -82,15 +93,50 @@ class Request:
         )
 
 
+class SyncByteStream:
+    """Body chunks produced while they are read, without an event loop.
+
+    Iterating gives the chunks (never an empty one); an error the app raises after its
+    status went out comes out of the iteration. `close()` is always called once.
+    """
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from ()
+
+    def close(self) -> None:
+        """Stop the app if the body was not read to its end; release what it holds."""
+
+
+class AsyncByteStream:
+    """Body chunks produced on the event loop while they are read.
+
+    `aclose()` is always awaited once: before the end it stops the app; after the end it
+    waits for the app to return (work it does after the last chunk, such as background
+    tasks, belongs to the same request).
+    """
+
+    __slots__ = ()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        nothing: tuple[bytes, ...] = ()
+        for chunk in nothing:
+            yield chunk
+
+    async def aclose(self) -> None:
+        """Stop the app if the body was not read to its end, else wait for it to return."""
+
+
 class Response:
-    """One complete HTTP response from the app, before a source renders it."""
+    """The app's response: status, header pairs as the app wrote them, and the body."""
 
     __slots__ = ("body", "headers", "status")
 
-    def __init__(self, status: int, headers: HeaderList | None = None, body: bytes = b"") -> None:
+    def __init__(self, status: int, headers: HeaderList | None = None, body: Body = b"") -> None:
         self.status = status
         self.headers: HeaderList = [] if headers is None else headers
-        self.body = body
+        self.body: Body = body
 
     def header(self, name: str) -> str | None:
         """The last value of a header, matched without regard to case, or None."""
@@ -101,8 +147,14 @@ class Response:
                 found = value
         return found
 
+    @property
+    def streamed(self) -> bool:
+        """True while the body is a stream the app is still producing."""
+        return type(self.body) is not bytes
+
     def __repr__(self) -> str:
-        return f"Response(status={self.status}, headers={self.headers!r}, body={self.body[:60]!r})"
+        body = self.body[:60] if isinstance(self.body, bytes) else type(self.body).__name__
+        return f"Response(status={self.status}, headers={self.headers!r}, body={body!r})"
 
 
 def plain_response(status: int, text: str) -> Response:
@@ -113,3 +165,27 @@ def plain_response(status: int, text: str) -> Response:
         [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
         body,
     )
+
+
+def read_sync(body: bytes | SyncByteStream) -> bytes:
+    """A whole body from complete bytes or a sync stream (closed afterwards)."""
+    if type(body) is bytes:
+        return body
+    assert isinstance(body, SyncByteStream)
+    try:
+        return b"".join(body)
+    finally:
+        body.close()
+
+
+async def read_all(body: Body) -> bytes:
+    """A whole body from any kind, closing a stream afterwards."""
+    if type(body) is bytes:
+        return body
+    if isinstance(body, SyncByteStream):
+        return read_sync(body)
+    assert isinstance(body, AsyncByteStream)
+    try:
+        return b"".join([chunk async for chunk in body])
+    finally:
+        await body.aclose()

@@ -10,7 +10,9 @@ through the Logger, so it carries all of that context.
 
 from __future__ import annotations
 
+from .errors import UnknownEventError
 from .handler import LambdaHandler
+from .sources import detect_source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,23 +24,11 @@ if TYPE_CHECKING:
 
 
 def correlation_id(event: Event) -> str | None:
-    """The id each front door gives a request: Powertools' correlation paths, per source."""
-    context = event.get("requestContext")
-    if isinstance(context, dict) and isinstance(context.get("requestId"), str):
-        return str(context["requestId"])  # API Gateway REST and HTTP APIs, Function URLs
-    records = event.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], dict):
-        config = records[0].get("cf", {}).get("config", {})
-        request_id = config.get("requestId") if isinstance(config, dict) else None
-        return request_id if isinstance(request_id, str) else None
-    for key in ("headers", "multiValueHeaders"):  # ALB, VPC Lattice: the X-Ray trace id
-        headers = event.get(key)
-        if isinstance(headers, dict):
-            for name, values in headers.items():
-                if name.lower() == "x-amzn-trace-id":
-                    value = values[-1] if isinstance(values, list) and values else values
-                    return value if isinstance(value, str) else None
-    return None
+    """The id the event's front door gave the request (the source knows where it is)."""
+    try:
+        return detect_source(event).request_id(event)
+    except UnknownEventError:
+        return None
 
 
 class PowertoolsHandler(LambdaHandler):
@@ -81,7 +71,8 @@ class PowertoolsHandler(LambdaHandler):
         return self._wrapped(event, context)
 
     def _invoke(self, event: Event, context: LambdaContext) -> Event:
-        self.logger.set_correlation_id(correlation_id(event))
+        source = detect_source(event, self.sources)
+        self.logger.set_correlation_id(source.request_id(event))
         return super().__call__(event, context)
 
     def _log_with_logger(self, record: AccessRecord) -> None:

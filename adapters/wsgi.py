@@ -1,8 +1,10 @@
 """Running a WSGI app (PEP 3333) on a `Request`.
 
-Buffered: Lambda delivers one JSON payload, so the response is collected whole. "Headers
-sent" still follows the PEP (the first non-empty body chunk), so `exc_info` behaves the
-same as under a streaming server. No asyncio is imported on this path.
+The app's iterable is the response body: a buffered answer reads it whole; a streamed
+answer hands it on chunk by chunk as a `SyncByteStream`, in the caller's thread, with no
+event loop and no extra thread. Either way the status and headers count as sent at the
+first non-empty chunk (the PEP's rule), so `exc_info` behaves as under a real server.
+No asyncio is imported on this path.
 """
 
 from __future__ import annotations
@@ -10,14 +12,15 @@ from __future__ import annotations
 import sys
 from io import BytesIO
 
+from ._headers import to_latin1_bytes
 from ._log import logger
-from .headers import to_latin1_bytes
-from .model import Request, Response, plain_response
-from .paths import split_mount
+from ._paths import split_mount
+from .errors import AppStreamError
+from .model import Request, Response, SyncByteStream, plain_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from typing import Any
 
     from ._types import Environ, ExcInfo, HeaderList, WriteCallable, WSGIApp
@@ -26,8 +29,6 @@ if TYPE_CHECKING:
     """Called with each environ before the app runs, to add keys of its own (compat layers)."""
 
 _SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": None}
-
-
 _ENVIRON_KEYS: dict[str, str] = {}
 
 
@@ -85,28 +86,31 @@ def build_environ(request: Request) -> Environ:
 
 
 class WSGIInterface:
-    """Runs a WSGI app; any failure of the app becomes a logged, generic 500."""
+    """Runs a WSGI app; any failure of the app before its body starts is a logged 500."""
+
+    __slots__ = ("app", "environ_hook")
 
     def __init__(self, app: WSGIApp, environ_hook: EnvironHook | None = None) -> None:
         self.app = app
         self.environ_hook = environ_hook
 
-    def __call__(self, request: Request) -> Response:
+    async def respond(self, request: Request, stream: bool = False) -> Response:
+        """A coroutine that never awaits: drivers without a loop step it once."""
         environ = build_environ(request)
         if self.environ_hook is not None:
             self.environ_hook(environ, request)
-        return run_wsgi(self.app, environ)
+        return run_wsgi(self.app, environ, stream)
 
 
-class _Collector:
-    """The start_response / write pair for one call, collecting the whole response."""
+class _Call:
+    """The start_response / write pair for one call of the app."""
 
-    __slots__ = ("chunks", "headers", "headers_sent", "status")
+    __slots__ = ("headers", "headers_sent", "status", "written")
 
     def __init__(self) -> None:
         self.status: str | None = None
         self.headers: HeaderList = []
-        self.chunks: list[bytes] = []
+        self.written: list[bytes] = []
         self.headers_sent = False
 
     def start_response(
@@ -129,35 +133,105 @@ class _Collector:
             raise RuntimeError("write() called before start_response()")
         if data:
             self.headers_sent = True
-            self.chunks.append(bytes(data))
+            self.written.append(bytes(data))
 
 
-def run_wsgi(app: WSGIApp, environ: Environ) -> Response:
-    collector = _Collector()
+def _describe(environ: Environ) -> str:
+    return f"{environ['REQUEST_METHOD']} {environ['SCRIPT_NAME']}{environ['PATH_INFO']}"
+
+
+def _close(result: object) -> None:
+    close: Any = getattr(result, "close", None)
+    if close is not None:
+        close()
+
+
+def run_wsgi(app: WSGIApp, environ: Environ, stream: bool = False) -> Response:
+    """Call the app; with `stream`, return at its first body chunk with the rest to come."""
+    call = _Call()
+    result: Iterable[bytes] | None = None
     try:
-        result: Iterable[bytes] = app(environ, collector.start_response)
-        try:
-            for chunk in result:
+        result = app(environ, call.start_response)
+        iterator = iter(result)
+        if stream:
+            first = _first_chunk(call, iterator)
+            if first is not None:
+                status = parse_status(call.status)
+                return Response(status, call.headers, _WSGIBody(call, first, iterator, result))
+        else:
+            for chunk in iterator:
                 if chunk:
-                    collector.write(chunk)
-        finally:
-            close: Any = getattr(result, "close", None)
-            if close is not None:
-                close()
-        if collector.status is None:
-            raise RuntimeError("the app returned without calling start_response()")
-        status = parse_status(collector.status)
+                    call.write(chunk)
+        _close(result)
+        result = None
+        status = parse_status(call.status)
     except Exception:
-        logger().exception(
-            "Unhandled exception in WSGI app (%s %s)",
-            environ["REQUEST_METHOD"], environ["SCRIPT_NAME"] + environ["PATH_INFO"],
-        )  # fmt: skip
+        logger().exception("Unhandled exception in WSGI app (%s)", _describe(environ))
+        if result is not None:
+            try:
+                _close(result)
+            except Exception:
+                logger().exception("The WSGI app's close() failed (%s)", _describe(environ))
         return plain_response(500, "Internal Server Error")
-    return Response(status, collector.headers, b"".join(collector.chunks))
+    return Response(status, call.headers, b"".join(call.written))
 
 
-def parse_status(status: str) -> int:
+def _first_chunk(call: _Call, iterator: Iterator[bytes]) -> bytes | None:
+    """Read up to the first non-empty chunk (the headers are then sent); None at the end."""
+    if call.written:
+        return b""  # write() already produced body bytes
+    for chunk in iterator:
+        if chunk:
+            call.headers_sent = True
+            return bytes(chunk)
+        if call.written:
+            return b""
+    return None
+
+
+class _WSGIBody(SyncByteStream):
+    """The rest of a WSGI response, read from the app's iterable as the driver asks."""
+
+    __slots__ = ("_call", "_closed", "_first", "_iterator", "_result")
+
+    def __init__(
+        self, call: _Call, first: bytes, iterator: Iterator[bytes], result: Iterable[bytes]
+    ) -> None:
+        self._call = call
+        self._first = first
+        self._iterator = iterator
+        self._result = result
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        written = self._call.written
+        if self._first:
+            yield self._first
+        try:
+            for chunk in self._iterator:
+                while written:
+                    yield written.pop(0)
+                if chunk:
+                    yield bytes(chunk)
+            while written:
+                yield written.pop(0)
+        except Exception as error:
+            logger().exception("WSGI app failed while streaming its response")
+            raise AppStreamError("the WSGI app failed while streaming its response") from error
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            try:
+                _close(self._result)
+            except Exception:
+                logger().exception("The WSGI app's close() failed")
+
+
+def parse_status(status: str | None) -> int:
     """The code from a status line such as '200 OK'; anything else is an app bug."""
+    if status is None:
+        raise RuntimeError("the app returned without calling start_response()")
     code = status[:3]
     if len(code) != 3 or not code.isdigit() or (len(status) > 3 and status[3] != " "):
         raise ValueError(f"invalid WSGI status line {status!r}")

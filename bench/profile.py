@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import cProfile
 import io
-import json
 import os
 import pstats
 import statistics
@@ -22,12 +21,7 @@ from time import perf_counter, perf_counter_ns
 from typing import Any
 
 from adapters import LambdaHandler
-from adapters.access_log import access_record
-from adapters.asgi import build_scope, run_asgi
-from adapters.handler import checked
-from adapters.paths import decode_path
 from adapters.sources import detect_source
-from adapters.wsgi import build_environ, run_wsgi
 
 from .apps import make_flask, make_starlette
 from .invocation import (
@@ -54,8 +48,10 @@ def per_call_us(call: Callable[[], Any], number: int, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def breakdown(framework: str, number: int, repeat: int) -> list[tuple[str, float]]:  # noqa: PLR0915
-    from adapters.events import build_event
+def breakdown(framework: str, number: int, repeat: int) -> list[tuple[str, float]]:
+    """Each step `LambdaHandler.__call__` takes, timed alone through the handler's own
+    objects (its source, runner and driver), so the breakdown cannot drift from the code."""
+    from adapters.testing import build_event
 
     body = SMALL_BODY.encode("utf-8")
     headers = [*HEADERS, ("Content-Type", "application/json")]
@@ -73,48 +69,28 @@ def breakdown(framework: str, number: int, repeat: int) -> list[tuple[str, float
     def timed(name: str, call: Callable[[], Any]) -> None:
         rows.append((name, per_call_us(call, number, repeat)))
 
+    def respond() -> Any:
+        return handler._run(handler.runner.respond(source.parse(event, context)))
+
     timed("handler(event, context), whole call", lambda: handler(event, context))
     timed("handler, access_log=False", lambda: quiet(event, context))
     timed("detect_source(event)", lambda: detect_source(event))
     timed("source.parse(event, context)", lambda: source.parse(event, context))
+    timed("runner.respond(request), driven as the handler does", respond)
+    rows[-1] = (rows[-1][0] + " - parse", rows[-1][1] - rows[-2][1])
     if framework == "starlette":
-        interface: Any = handler._run
-        loop: asyncio.AbstractEventLoop = interface.loop
-        state = interface.lifespan.state
-        scope = build_scope(request, state)
-        timed("build_scope(request, state)", lambda: build_scope(request, state))
-        timed(
-            "loop.run_until_complete(run_asgi(app, scope, body))",
-            lambda: loop.run_until_complete(run_asgi(app, dict(scope), request.body)),
-        )
-
-        async def nothing() -> None:
-            return None
-
-        timed(
-            "  of which: loop.run_until_complete(<empty coroutine>)",
-            lambda: loop.run_until_complete(nothing()),
-        )
+        loop = asyncio.new_event_loop()
         direct_scope = asgi_scope("POST", "/echo", headers, body)
         timed(
-            "  floor: Starlette driven directly on the loop",
+            "  floor: Starlette driven directly on a loop",
             asgi_direct(app, loop, direct_scope, body),
         )
-        response = loop.run_until_complete(run_asgi(app, dict(scope), request.body))
     else:
-        environ = build_environ(request)
-        timed("build_environ(request)", lambda: build_environ(request))
-        timed("run_wsgi(app, environ)", lambda: run_wsgi(app, build_environ(request)))
-        rows[-1] = (
-            "run_wsgi(app, build_environ(request)) - build_environ",
-            rows[-1][1] - rows[-2][1],
-        )
         timed(
             "  floor: Flask called with a prebuilt environ",
             wsgi_direct(app, "POST", "/echo", headers, body),
         )
-        response = run_wsgi(app, environ)
-    timed("checked(request, response)", lambda: checked(request, response))
+    response = respond()
     timed(
         "handler._render(source, response, event)", lambda: handler._render(source, response, event)
     )
@@ -123,43 +99,13 @@ def breakdown(framework: str, number: int, repeat: int) -> list[tuple[str, float
     assert emit is not None
     timed(
         "access log: handler._log_access (the line, formatted, and its write)",
-        lambda: handler._log_access(
-            emit,
-            source,
-            request,
-            response,
-            started,
-            context,
-        ),
+        lambda: handler._log_access(emit, source, request, response, started, context),
     )
-
-    def record() -> dict[str, Any]:
-        return access_record(
-            source=source.name,
-            method=request.method,
-            path=decode_path(request.raw_path).decode("utf-8", "replace"),
-            status=response.status,
-            duration=perf_counter() - started,
-            request_id=getattr(context, "aws_request_id", None),
-            cold_start=False,
-        )
-
-    the_record = record()
-    timed("  of which: access_record(...) + decode_path", record)
-    timed(
-        "  of which: json.dumps(record, separators=(',', ':'))",
-        lambda: json.dumps(the_record, separators=(",", ":")),
-    )
-    encoder = json.JSONEncoder(separators=(",", ":"))
-    timed("  compare: a reused JSONEncoder(...).encode(record)", lambda: encoder.encode(the_record))
-    line = json.dumps(the_record, separators=(",", ":")) + "\n"
-    timed("  of which: sys.stdout.write(line) (to /dev/null)", lambda: sys.stdout.write(line))
-    timed("  compare: perf_counter() x2", lambda: (perf_counter(), perf_counter()))
     return rows
 
 
 def cprofile_top(framework: str, calls: int, limit: int) -> str:
-    from adapters.events import build_event
+    from adapters.testing import build_event
 
     body = SMALL_BODY.encode("utf-8")
     headers = [*HEADERS, ("Content-Type", "application/json")]

@@ -268,7 +268,7 @@ async def direct_timing(application, handler, count):
             samples.append((time.perf_counter() - started) * 1000)
     else:
         await handler.startup()
-        template = build_scope(request, handler._lifespan.state)
+        template = build_scope(request, handler.runner.state)
         statuses = []
 
         async def receive():

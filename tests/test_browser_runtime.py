@@ -19,9 +19,11 @@ from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
+from adapters._policy import mount
 from adapters.browser import BrowserHandler, CookieJar
 from adapters.browser.runtime import run_sync_work_inline
 from adapters.browser.source import request_from_fetch
+from adapters.model import AsyncByteStream
 
 from .apps import make_flask_app, make_starlette_app
 
@@ -55,6 +57,29 @@ class FakeRequest:
         return FakeBuffer(self._body)
 
 
+class Chunks:
+    """A streamed body as the page pulls it: chunk by chunk, or closed early."""
+
+    def __init__(self, body: AsyncByteStream) -> None:
+        self.body = body
+        self.chunks = body.__aiter__()
+
+    def __aiter__(self) -> Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self.chunks.__anext__()
+
+    async def aclose(self) -> None:
+        await self.body.aclose()
+
+
+async def respond(handler: BrowserHandler, request: Any) -> tuple[Any, Chunks | None]:
+    """The response, and its body's chunks when the body is still being produced."""
+    response = await handler.respond(request)
+    return response, (Chunks(response.body) if response.streamed else None)
+
+
 def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
@@ -72,7 +97,8 @@ def test_request_from_fetch() -> None:
         [("Content-Type", "text/plain"), ("Cookie", "leaked=1"), ("X-Two", "a, b")],
         b"hello",
     )
-    request = run(request_from_fetch(fetch, "/app", jar))
+    request = run(request_from_fetch(fetch, jar))
+    mount(request, "/app")  # what the runner does with the handler's base_path
     assert request.method == "POST"
     assert request.raw_path == b"/app/notes/caf%C3%A9"
     assert request.root_path == "/app"
@@ -89,7 +115,7 @@ def test_get_requests_do_not_read_a_body() -> None:
         async def arrayBuffer(self) -> FakeBuffer:
             raise AssertionError("GET bodies are not read")
 
-    request = run(request_from_fetch(NoBody("https://example.org/"), "", CookieJar()))
+    request = run(request_from_fetch(NoBody("https://example.org/"), CookieJar()))
     assert request.body == b"" and request.server == ("example.org", 443)
 
 
@@ -98,11 +124,11 @@ def test_wsgi_app_and_cookie_jar() -> None:
     handler = BrowserHandler(make_flask_app(), on_cookies=saved.append)
 
     async def go() -> tuple[Any, Any]:
-        request = await request_from_fetch(FakeRequest("http://127.0.0.1/cookies"), "", handler.jar)
-        response, _ = await handler.respond(request)
+        request = await request_from_fetch(FakeRequest("http://127.0.0.1/cookies"), handler.jar)
+        response, _ = await respond(handler, request)
         handler.keep_cookies(response, "http://127.0.0.1/cookies")
-        again = await request_from_fetch(FakeRequest("http://127.0.0.1/whoami"), "", handler.jar)
-        second, _ = await handler.respond(again)
+        again = await request_from_fetch(FakeRequest("http://127.0.0.1/whoami"), handler.jar)
+        second, _ = await respond(handler, again)
         return response, second
 
     response, second = run(go())
@@ -125,8 +151,8 @@ def test_asgi_response_streams_before_the_app_finishes() -> None:
     handler = BrowserHandler(Starlette(routes=[Route("/slow", slow)]))
 
     async def go() -> list[bytes]:
-        request = await request_from_fetch(FakeRequest("http://127.0.0.1/slow"), "", handler.jar)
-        response, chunks = await handler.respond(request)
+        request = await request_from_fetch(FakeRequest("http://127.0.0.1/slow"), handler.jar)
+        response, chunks = await respond(handler, request)
         assert response.status == 200 and chunks is not None
         got = [await anext(chunks)]  # arrives while the app is still waiting
         release.set()
@@ -141,8 +167,8 @@ def test_lifespan_once_per_boot_even_for_concurrent_first_requests() -> None:
     handler = BrowserHandler(make_starlette_app(log))
 
     async def one() -> bytes:
-        request = await request_from_fetch(FakeRequest("http://127.0.0.1/state"), "", handler.jar)
-        response, chunks = await handler.respond(request)
+        request = await request_from_fetch(FakeRequest("http://127.0.0.1/state"), handler.jar)
+        response, chunks = await respond(handler, request)
         # A body the app sent whole comes whole: no stream for the page to pull.
         assert chunks is None
         return response.body
@@ -170,8 +196,8 @@ def test_failures_become_500_or_a_failing_stream(caplog: pytest.LogCaptureFixtur
     handler = BrowserHandler(app, interface="asgi")
 
     async def go(path: str) -> tuple[Any, Any]:
-        request = await request_from_fetch(FakeRequest("http://127.0.0.1" + path), "", handler.jar)
-        return await handler.respond(request)
+        request = await request_from_fetch(FakeRequest("http://127.0.0.1" + path), handler.jar)
+        return await respond(handler, request)
 
     before, chunks = run(go("/before"))
     assert before.status == 500 and before.body == b"Internal Server Error" and chunks is None
@@ -194,9 +220,9 @@ def test_head_and_no_content_have_no_stream() -> None:
 
     async def go() -> Any:
         request = await request_from_fetch(
-            FakeRequest("http://127.0.0.1/items/x", "HEAD"), "", handler.jar
+            FakeRequest("http://127.0.0.1/items/x", "HEAD"), handler.jar
         )
-        return await handler.respond(request)
+        return await respond(handler, request)
 
     response, chunks = run(go())
     assert response.status == 200 and chunks is None
@@ -219,8 +245,8 @@ def test_sync_endpoints_run_inline_when_threads_are_missing(
 
     async def go() -> bytes:
         threads.append(threading.get_ident())
-        request = await request_from_fetch(FakeRequest("http://127.0.0.1/sync"), "", handler.jar)
-        response, chunks = await handler.respond(request)
+        request = await request_from_fetch(FakeRequest("http://127.0.0.1/sync"), handler.jar)
+        response, chunks = await respond(handler, request)
         # A body the app sent whole comes whole: no stream for the page to pull.
         assert chunks is None
         return response.body
@@ -233,10 +259,8 @@ def test_base_path_mounts_the_app() -> None:
     handler = BrowserHandler(make_flask_app(), base_path="/app/")
 
     async def go() -> Any:
-        request = await request_from_fetch(
-            FakeRequest("http://127.0.0.1/app/"), "/app", handler.jar
-        )
-        return await handler.respond(request)
+        request = await request_from_fetch(FakeRequest("http://127.0.0.1/app/"), handler.jar)
+        return await respond(handler, request)
 
     response, _ = run(go())
     assert json.loads(response.body)["link"] == "/app/items/a%20b"
@@ -260,12 +284,12 @@ def test_a_body_nobody_reads_stops_the_app() -> None:
 
     async def go() -> None:
         head = await request_from_fetch(
-            FakeRequest("http://127.0.0.1/forever", "HEAD"), "", handler.jar
+            FakeRequest("http://127.0.0.1/forever", "HEAD"), handler.jar
         )
-        response, chunks = await handler.respond(head)
+        response, chunks = await respond(handler, head)
         assert response.status == 200 and chunks is None
-        get = await request_from_fetch(FakeRequest("http://127.0.0.1/forever"), "", handler.jar)
-        response, chunks = await handler.respond(get)
+        get = await request_from_fetch(FakeRequest("http://127.0.0.1/forever"), handler.jar)
+        response, chunks = await respond(handler, get)
         assert chunks is not None
         await chunks.aclose()  # as when the reader cancels before reading
         await asyncio.sleep(0.01)

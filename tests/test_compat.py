@@ -540,7 +540,7 @@ def test_environ_hook_is_for_wsgi_only() -> None:
 
 def test_environ_hook_and_text_types_instance_on_the_core_handler() -> None:
     from adapters import LambdaHandler
-    from adapters.bodies import TextTypes
+    from adapters._bodies import TextTypes
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         start_response("200 OK", [("Content-Type", "application/x-mine")])

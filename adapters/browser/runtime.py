@@ -1,25 +1,29 @@
-"""`BrowserHandler`: a WSGI or ASGI app answering fetch requests inside Pyodide."""
+"""`BrowserHandler`: the browser driver of the app runner, inside Pyodide.
+
+A fetch `Request` becomes the neutral request, the `AppRunner` answers it (streamed:
+status and headers as soon as the app has sent them), and the answer becomes a fetch
+`Response`. The browser's own concerns stay here: its cookie jar (the browser hides
+cookies from a service worker and ignores Set-Cookie on the responses it makes) and
+Pyodide having no threads.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sys
-from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
-from .._types import LifespanMode
-from ..asgi import build_scope, stream_asgi
-from ..detect import Interface, detect_interface
-from ..handler import checked
-from ..lifespan import Lifespan
-from ..model import Request, Response, plain_response
-from ..paths import normalise_prefix
-from ..wsgi import build_environ, run_wsgi
+from .._log import logger
+from ..model import plain_response
+from ..runner import AppRunner
 from .cookies import CookieJar
 from .source import request_from_fetch, to_fetch_response
 
-logger = logging.getLogger("adapters")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._detect import Interface
+    from .._types import LifespanMode
+    from ..model import Request, Response
 
 
 def run_sync_work_inline() -> None:
@@ -53,84 +57,59 @@ class BrowserHandler:
         *,
         interface: Interface | None = None,
         base_path: str | None = None,
-        lifespan: LifespanMode = "auto",
+        lifespan: LifespanMode | None = None,
         jar: CookieJar | None = None,
         on_cookies: Callable[[str], object] | None = None,
     ) -> None:
+        self.runner = AppRunner(app, interface=interface, lifespan=lifespan, base_path=base_path)
         self.app = app
-        self.interface: Interface = interface or detect_interface(app)
-        self.base_path = normalise_prefix(base_path)
-        self.lifespan_mode: LifespanMode = lifespan
-        Lifespan(app, lifespan)  # validates the mode
+        self.interface: Interface = self.runner.interface
+        self.base_path = self.runner.base_path
         self.jar = jar if jar is not None else CookieJar()
         self.on_cookies = on_cookies
-        self._lifespan: Lifespan | None = None
-        self._starting: asyncio.Future[Lifespan] | None = None
+        self._stream = self.interface == "asgi"
+        import sys
+
         if sys.platform == "emscripten":
             run_sync_work_inline()
 
     async def handle(self, fetch_request: Any) -> Any:
         """Answer one JS Request with a JS Response; never raises, never hangs."""
         try:
-            request = await request_from_fetch(fetch_request, self.base_path, self.jar)
-            response, chunks = await self.respond(request)
+            request = await request_from_fetch(fetch_request, self.jar)
+            response = await self.respond(request)
             self.keep_cookies(response, str(fetch_request.url))
-            return to_fetch_response(response, chunks)
+            return to_fetch_response(response)
         except Exception:
-            logger.exception("Answering %s with a 500", getattr(fetch_request, "url", "a request"))
-            return to_fetch_response(plain_response(500, "Internal Server Error"), None)
+            logger().exception(
+                "Answering %s with a 500", getattr(fetch_request, "url", "a request")
+            )
+            return to_fetch_response(plain_response(500, "Internal Server Error"))
 
-    async def respond(
-        self, request: Request
-    ) -> tuple[Response, AsyncGenerator[bytes, None] | None]:
-        """The app's response; ASGI bodies come as chunks while the app still runs."""
-        if self.interface == "wsgi":
-            return checked(request, run_wsgi(self.app, build_environ(request))), None
-        lifespan = await self._started()
-        if lifespan is None:
-            return plain_response(500, "Internal Server Error"), None
-        response, chunks = await stream_asgi(
-            self.app, build_scope(request, lifespan.state), request.body
-        )
-        final = checked(request, response)
-        if chunks is not None and (
-            final is not response or request.method == "HEAD" or final.status in (204, 304)
-        ):
-            await chunks.aclose()
-            return final, None
-        return final, chunks
+    async def respond(self, request: Request) -> Response:
+        """The app's response; an ASGI body the app is still producing comes as a stream.
+
+        WSGI bodies come whole: a WSGI iterable does not say whether more is coming, and
+        a ReadableStream costs every response turns of Pyodide's event loop.
+        """
+        return await self.runner.respond(request, stream=self._stream)
 
     async def startup(self) -> bool:
         """Run the ASGI lifespan startup now (at boot) rather than on the first request.
 
         False when it failed; it is then tried again on the next request.
         """
-        return self.interface == "wsgi" or await self._started() is not None
+        from ..errors import LifespanError
 
-    async def _started(self) -> Lifespan | None:
-        """The lifespan, started once per boot; concurrent first requests wait for it."""
-        if self._lifespan is not None:
-            return self._lifespan
-        if self._starting is None:
-            self._starting = asyncio.ensure_future(self._start())
         try:
-            lifespan = await asyncio.shield(self._starting)
-        except Exception:
-            logger.exception("ASGI lifespan startup failed; it will be tried again")
-            self._starting = None
-            return None
-        self._lifespan = lifespan
-        return lifespan
-
-    async def _start(self) -> Lifespan:
-        lifespan = Lifespan(self.app, self.lifespan_mode)
-        await lifespan.startup()
-        return lifespan
+            await self.runner.startup()
+        except LifespanError:
+            logger().exception("ASGI lifespan startup failed; it will be tried again")
+            return False
+        return True
 
     async def shutdown(self) -> None:
-        if self._lifespan is not None:
-            lifespan, self._lifespan = self._lifespan, None
-            await lifespan.shutdown()
+        await self.runner.shutdown()
 
     def keep_cookies(self, response: Response, url: str) -> None:
         values = [value for name, value in response.headers if name.lower() == "set-cookie"]
@@ -138,4 +117,4 @@ class BrowserHandler:
             try:
                 self.on_cookies(self.jar.dumps())
             except Exception:
-                logger.exception("Could not persist the cookie jar")
+                logger().exception("Could not persist the cookie jar")

@@ -8,21 +8,21 @@ stand-in in tests. `to_fetch_response` needs Pyodide: it builds the JS objects.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
+from .._paths import encode_path
 from .._types import HeaderList
-from ..model import Request, Response
-from ..paths import encode_path, starts_with_segment
+from ..model import AsyncByteStream, Request, Response, SyncByteStream
 from .cookies import CookieJar
 
 NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 """Statuses the Fetch standard forbids a body for; `new Response(body, ...)` throws."""
 
 
-async def request_from_fetch(fetch_request: Any, base_path: str, jar: CookieJar) -> Request:
+async def request_from_fetch(fetch_request: Any, jar: CookieJar) -> Request:
+    """The neutral request for a JS Request; the runner applies the mount point."""
     url = str(fetch_request.url)
     parts = urlsplit(url)
     method = str(fetch_request.method).upper()
@@ -42,7 +42,6 @@ async def request_from_fetch(fetch_request: Any, base_path: str, jar: CookieJar)
         # A JS Request never lists it; an app behind a server would see it.
         headers.append(("content-length", str(len(body))))
     raw_path = encode_path(parts.path or "/")
-    root_path = base_path if base_path and starts_with_segment(raw_path, base_path.encode()) else ""
     scheme = parts.scheme or "https"
     port = parts.port or (443 if scheme == "https" else 80)
     return Request(
@@ -54,7 +53,6 @@ async def request_from_fetch(fetch_request: Any, base_path: str, jar: CookieJar)
         scheme=scheme,
         server=(parts.hostname or "localhost", port),
         client=None,
-        root_path=root_path,
         event=fetch_request,
     )
 
@@ -66,11 +64,11 @@ def reason_phrase(status: int) -> str:
         return ""
 
 
-def to_fetch_response(response: Response, chunks: AsyncGenerator[bytes, None] | None) -> Any:
-    """A JS Response; with `chunks`, its body is a ReadableStream fed as the app sends."""
-    from js import Error, Headers, Object, ReadableStream
+def to_fetch_response(response: Response) -> Any:
+    """A JS Response; a streamed body becomes a ReadableStream fed as the app sends."""
+    from js import Headers, Object
     from js import Response as FetchResponse
-    from pyodide.ffi import create_proxy, to_js
+    from pyodide.ffi import to_js
 
     headers = Headers.new()
     for name, value in response.headers:
@@ -84,21 +82,45 @@ def to_fetch_response(response: Response, chunks: AsyncGenerator[bytes, None] | 
         },
         dict_converter=Object.fromEntries,
     )
+    body = response.body
     if response.status in NULL_BODY_STATUSES:
         return FetchResponse.new(None, init)
-    if chunks is None:
-        return FetchResponse.new(to_js(response.body), init)
+    if type(body) is bytes:
+        return FetchResponse.new(to_js(body), init)
+    return FetchResponse.new(readable_stream(body), init)  # type: ignore[arg-type]
 
+
+def readable_stream(body: SyncByteStream | AsyncByteStream) -> Any:
+    """A ReadableStream pulling `body`; a reader that goes away closes it (stopping the app)."""
+    from js import Error, Object, ReadableStream
+    from pyodide.ffi import create_proxy, to_js
+
+    chunks: Any = body.__aiter__() if isinstance(body, AsyncByteStream) else iter(body)
     reading: list[asyncio.Future[bytes]] = []  # the chunk a pull is waiting for, if any
     released = False
 
-    async def pull(controller: Any) -> None:
-        next_chunk = asyncio.ensure_future(anext(chunks))
-        reading.append(next_chunk)
+    async def next_chunk() -> bytes:
+        if isinstance(body, AsyncByteStream):
+            return await chunks.__anext__()  # type: ignore[no-any-return]
         try:
-            chunk = await next_chunk
+            return next(chunks)  # type: ignore[no-any-return]
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def close_body() -> None:
+        if isinstance(body, AsyncByteStream):
+            await body.aclose()
+        else:
+            body.close()
+
+    async def pull(controller: Any) -> None:
+        waiting = asyncio.ensure_future(next_chunk())
+        reading.append(waiting)
+        try:
+            chunk = await waiting
         except StopAsyncIteration:
             controller.close()
+            await close_body()  # after the end: lets work after the response finish
             release()
         except asyncio.CancelledError:
             return  # by `cancel`, which closes the stream
@@ -106,20 +128,21 @@ def to_fetch_response(response: Response, chunks: AsyncGenerator[bytes, None] | 
             # An Error, not a string: a rejection with a non-Error reason can't become a
             # Python exception where Pyodide code awaits the read (and crashes Node).
             controller.error(Error.new(str(error)))
+            await close_body()
             release()
         else:
             controller.enqueue(to_js(chunk))
         finally:
-            reading.remove(next_chunk)
+            reading.remove(waiting)
 
     async def cancel(reason: Any) -> None:
         # The reader went away, maybe while a pull waits for the app's next chunk: stop
-        # that wait first (the generator can't be closed while it runs), then the app.
+        # that wait first (the body can't be closed while it is being read), then the app.
         for waiting in list(reading):
             waiting.cancel()
         if reading:
             await asyncio.wait(list(reading))
-        await chunks.aclose()
+        await close_body()
         release()
 
     pull_proxy, cancel_proxy = create_proxy(pull), create_proxy(cancel)
@@ -135,4 +158,4 @@ def to_fetch_response(response: Response, chunks: AsyncGenerator[bytes, None] | 
         {"pull": pull_proxy, "cancel": cancel_proxy, "type": "bytes"},
         dict_converter=Object.fromEntries,
     )
-    return FetchResponse.new(ReadableStream.new(source), init)
+    return ReadableStream.new(source)

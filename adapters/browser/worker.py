@@ -23,8 +23,6 @@ from typing import Any
 from .cookies import CookieJar
 from .runtime import BrowserHandler
 
-logger = logging.getLogger("adapters")
-
 
 class BootError(Exception):
     """The app could not be started: the message says why, for the error page."""

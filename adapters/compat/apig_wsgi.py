@@ -35,8 +35,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .._bodies import TextTypes
 from .._types import Environ, Event
-from ..bodies import TextTypes
 from ..handler import LambdaHandler
 from ..model import Request
 from ..sources.apigateway_v1 import ApiGatewayV1Source

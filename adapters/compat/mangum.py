@@ -36,8 +36,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .._bodies import TextTypes
 from .._types import Event, LambdaContext, LifespanMode
-from ..bodies import TextTypes
 from ..errors import UnknownEventError
 from ..handler import LambdaHandler
 

@@ -2,9 +2,10 @@
 
 Each source module recognises its own event (`EventSource.matches`). They are imported
 lazily, in the order below, stopping at the first that recognises the event: a function
-behind one front door loads one or two source modules, not all seven, on its cold start.
-Order matters only where formats overlap: Function URL before the HTTP API (same format,
-recognised by its domain), ALB before payload 1.0 (ALB events carry `httpMethod` too).
+behind one front door loads one or two source modules, not all of them, on its cold
+start. Order matters only where formats overlap: Function URL before the HTTP API (same
+format, recognised by its domain), ALB before payload 1.0 (ALB events carry `httpMethod`
+too).
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 import importlib
 
 from ..errors import UnknownEventError
+from .base import EventSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .._types import Event
-    from .base import EventSource
 
 ORDER: tuple[tuple[str, str], ...] = (
-    ("apigateway_v2", "FunctionUrlSource"),
+    ("function_url", "FunctionUrlSource"),
     ("apigateway_v2", "HttpApiV2Source"),
     ("alb", "AlbSource"),
     ("apigateway_v1", "ApiGatewayV1Source"),
@@ -27,29 +30,61 @@ ORDER: tuple[tuple[str, str], ...] = (
     ("lattice", "LatticeV1Source"),
     ("cloudfront", "CloudFrontSource"),
 )
-_loaded: list[EventSource | None] = [None] * len(ORDER)
+"""The built-in sources, in detection order."""
 
-__all__ = ["ORDER", "detect_source", "source_at"]
+KEYS: dict[str, tuple[str, str]] = {
+    "rest": ("apigateway_v1", "ApiGatewayV1Source"),
+    "http-v1": ("apigateway_v1", "HttpApiV1Source"),
+    "http": ("apigateway_v2", "HttpApiV2Source"),
+    "function-url": ("function_url", "FunctionUrlSource"),
+    "alb": ("alb", "AlbSource"),
+    "lattice-v1": ("lattice", "LatticeV1Source"),
+    "lattice-v2": ("lattice", "LatticeV2Source"),
+    "edge": ("cloudfront", "CloudFrontSource"),
+}
+"""Each front door by its short name (`build_event`, `adapters event`)."""
+
+SOURCE_KEYS = tuple(KEYS)
+
+_instances: dict[tuple[str, str], EventSource] = {}
+_detection: list[EventSource | None] = [None] * len(ORDER)
+
+__all__ = ["KEYS", "ORDER", "SOURCE_KEYS", "EventSource", "detect_source", "source_for_key"]
 
 
-def source_at(index: int) -> EventSource:
-    """The source in position `index` of ORDER, imported on first use."""
-    found = _loaded[index]
+def _load(location: tuple[str, str]) -> EventSource:
+    found = _instances.get(location)
     if found is None:
-        module_name, class_name = ORDER[index]
+        module_name, class_name = location
         module = importlib.import_module(f"{__name__}.{module_name}")
-        found = _loaded[index] = getattr(module, class_name)()
+        found = _instances[location] = getattr(module, class_name)()
     return found
 
 
-def detect_source(event: object) -> EventSource:
-    """The source that sent `event`; raises UnknownEventError naming what arrived."""
+def source_for_key(key: str) -> EventSource:
+    """The source a short name ("rest", "http", ...) stands for."""
+    location = KEYS.get(key)
+    if location is None:
+        raise ValueError(f"unknown source {key!r}; choose one of {', '.join(KEYS)}")
+    return _load(location)
+
+
+def detect_source(event: object, extra: Sequence[EventSource] = ()) -> EventSource:
+    """The source that sent `event`: `extra` first, then the built-in ones in ORDER.
+
+    Raises UnknownEventError naming what arrived.
+    """
     if not isinstance(event, dict):
         raise UnknownEventError([], f"The event is a {type(event).__name__}, not a JSON object")
-    for index in range(len(ORDER)):
-        source = source_at(index)
+    for source in extra:
         if source.matches(event):
             return source
+    for index, location in enumerate(ORDER):
+        builtin = _detection[index]
+        if builtin is None:
+            builtin = _detection[index] = _load(location)
+        if builtin.matches(event):
+            return builtin
     raise UnknownEventError(event.keys(), _hint(event))
 
 

@@ -3,29 +3,31 @@
 Both send the same "Lambda proxy" event: `httpMethod`, `path`, single- and multi-value
 header and query maps with decoded values, and a `requestContext` that names the stage.
 See "Set up Lambda proxy integrations in API Gateway" (input format) and "Create AWS Lambda
-proxy integrations for HTTP APIs in API Gateway" (payload format versions).
+proxy integrations for HTTP APIs in API Gateway" (payload format versions). HTTP API events
+keep a named stage in `path`; REST events leave it out of `path` (and keep it in
+`requestContext.path`). REST methods can stream their response
+(`responseTransferMode: STREAM`, "Stream the integration response for your proxy
+integrations in API Gateway"); HTTP APIs cannot.
 """
 
 from __future__ import annotations
 
-from ..bodies import decode_body
+from .._bodies import decode_body
+from .._paths import encode_path
 from ..model import Request, Response
-from ..paths import encode_path
-from ._common import (
-    client_address,
-    encode_query,
-    get_mapping,
-    group_header_values,
-    header_pairs,
-    method_of,
-    require_str,
-    server_and_scheme,
-)
+from ._fields import get_mapping, header_pairs, method_of, require_str
+from ._origin import client_address, server_and_scheme
+from ._query import encode_query
+from ._render import group_header_values
+from ._results import result_body, result_headers, status_of
 from .base import EventSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .._types import Event, HeaderList, LambdaContext
+    from ..testing import ExampleRequest
 
 
 def execute_api_stage(request_context: dict[str, object], headers: HeaderList) -> str:
@@ -52,7 +54,11 @@ def execute_api_stage(request_context: dict[str, object], headers: HeaderList) -
 
 
 class ApiGatewayV1Source(EventSource):
+    """REST APIs (and, through `HttpApiV1Source`, HTTP APIs with payload 1.0)."""
+
     name = "API Gateway (payload 1.0)"
+    key = "rest"
+    streams = True
 
     def matches(self, event: Event) -> bool:
         request_context = event.get("requestContext")
@@ -104,14 +110,83 @@ class ApiGatewayV1Source(EventSource):
         )
 
     def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
+        result: Event = self.prelude(response, event)
+        result["body"] = body
+        result["isBase64Encoded"] = is_base64
+        return result
+
+    def prelude(self, response: Response, event: Event) -> dict[str, Any]:
         # Headers set once go in `headers`, repeated ones (Set-Cookie) in
         # `multiValueHeaders`; no name appears in both, so no merge rule applies.
         grouped = group_header_values(response.headers)
         single = {name: values[0] for name, values in grouped.items() if len(values) == 1}
         multi = {name: values for name, values in grouped.items() if len(values) > 1}
-        result: Event = {"statusCode": response.status, "headers": single}
+        result: dict[str, Any] = {"statusCode": response.status, "headers": single}
         if multi:
             result["multiValueHeaders"] = multi
-        result["body"] = body
-        result["isBase64Encoded"] = is_base64
         return result
+
+    def decode_result(self, result: Any, event: Event) -> Response:
+        status = status_of(result)
+        return Response(status, result_headers(result), result_body(result))
+
+    def example_event(self, request: ExampleRequest) -> Event:
+        return _proxy_event(request, http_api=False)
+
+
+class HttpApiV1Source(ApiGatewayV1Source):
+    """HTTP APIs with payload format 1.0: the REST format, stage kept in `path`.
+
+    Its events cannot be told from REST events (both may carry `version: "1.0"`), so
+    detection always names the REST source, which parses both; this class exists for the
+    example event, whose `path` differs.
+    """
+
+    key = "http-v1"
+    streams = False
+
+    def example_event(self, request: ExampleRequest) -> Event:
+        return _proxy_event(request, http_api=True)
+
+
+def _proxy_event(request: ExampleRequest, http_api: bool) -> Event:
+    from ._examples import grouped
+
+    stage = request.stage or ("$default" if http_api else "prod")
+    prefix = f"/{stage}" if stage != "$default" and ".execute-api." in request.domain else ""
+    multi_headers = grouped(request.headers)
+    multi_query = grouped(request.query)
+    full_path = prefix + request.path
+    api_id = request.domain.partition(".")[0]
+    event: Event = {
+        "version": "1.0",
+        "resource": "/{proxy+}",
+        "path": full_path if http_api else request.path,
+        "httpMethod": request.method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": {"proxy": request.path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": api_id,
+            "domainName": request.domain,
+            "domainPrefix": api_id,
+            "extendedRequestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "httpMethod": request.method,
+            "identity": {"sourceIp": request.source_ip, "userAgent": "adapters-test"},
+            "path": full_path,
+            "protocol": "HTTP/1.1",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "requestTime": "09/Apr/2015:12:34:56 +0000",
+            "requestTimeEpoch": 1428582896000,
+            "resourceId": "123456",
+            "resourcePath": "/{proxy+}",
+            "stage": stage,
+        },
+        "body": request.body or None,
+        "isBase64Encoded": request.is_base64,
+    }
+    return event

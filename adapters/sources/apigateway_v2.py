@@ -1,36 +1,35 @@
-"""HTTP APIs with payload format 2.0, and Lambda Function URLs, which use the same format.
+"""HTTP APIs with payload format 2.0 (Lambda Function URLs share the format).
 
 The request carries `rawPath` and `rawQueryString` as the client sent them, lowercase
 headers with repeated values comma-joined, and cookies in their own array; the response
 sends cookies back in a `cookies` array, one Set-Cookie each. See "Create AWS Lambda proxy
-integrations for HTTP APIs in API Gateway" and "Invoking Lambda function URLs".
+integrations for HTTP APIs in API Gateway".
 """
 
 from __future__ import annotations
 
-from ..bodies import decode_body
+from .._bodies import decode_body
+from .._headers import to_latin1_bytes
+from .._paths import encode_path, starts_with_segment
 from ..errors import BadEventError
-from ..headers import to_latin1_bytes
 from ..model import Request, Response
-from ..paths import encode_path, starts_with_segment
-from ._common import (
-    client_address,
-    get_mapping,
-    header_pairs,
-    method_of,
-    require_str,
-    server_and_scheme,
-)
+from ._fields import get_mapping, header_pairs, method_of, require_str
+from ._origin import client_address, server_and_scheme
+from ._results import result_body, result_headers, status_of
 from .apigateway_v1 import execute_api_stage
 from .base import EventSource
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .._types import Event, LambdaContext
+    from ..testing import ExampleRequest
 
 
 class HttpApiV2Source(EventSource):
     name = "API Gateway HTTP API (payload 2.0)"
+    key = "http"
     query_may_start_with_question_mark = False
 
     def matches(self, event: Event) -> bool:
@@ -75,7 +74,7 @@ class HttpApiV2Source(EventSource):
             context=context,
         )
 
-    def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
+    def prelude(self, response: Response, event: Event) -> dict[str, Any]:
         headers: dict[str, str] = {}
         cookies: list[str] = []
         for name, value in response.headers:
@@ -84,26 +83,84 @@ class HttpApiV2Source(EventSource):
                 cookies.append(value)
             else:
                 headers[key] = f"{headers[key]},{value}" if key in headers else value
-        result: Event = {
-            "statusCode": response.status,
-            "headers": headers,
-            "body": body,
-            "isBase64Encoded": is_base64,
-        }
+        result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
             result["cookies"] = cookies
         return result
 
+    def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
+        result = self.prelude(response, event)
+        cookies = result.pop("cookies", None)
+        result["body"] = body
+        result["isBase64Encoded"] = is_base64
+        if cookies:
+            result["cookies"] = cookies
+        return result
 
-class FunctionUrlSource(HttpApiV2Source):
-    """Function URLs send payload 2.0 from a `*.lambda-url.<region>.on.aws` domain."""
+    def decode_result(self, result: Any, event: Event) -> Response:
+        """Payload 2.0's rule: a result without `statusCode` is the JSON body of a 200."""
+        if isinstance(result, str) or (isinstance(result, dict) and "statusCode" not in result):
+            import json
 
-    name = "Lambda Function URL"
-    # The Function URL page shows `rawQueryString` both with and without a leading "?".
-    query_may_start_with_question_mark = True
+            text = result if isinstance(result, str) else json.dumps(result)
+            return Response(200, [("content-type", "application/json")], text.encode("utf-8"))
+        status = status_of(result)
+        headers = result_headers(result)
+        cookies = result.get("cookies") or []
+        if not isinstance(cookies, list):
+            raise ValueError("cookies must be a list")
+        headers.extend(("set-cookie", str(cookie)) for cookie in cookies)
+        return Response(status, headers, result_body(result))
 
-    def matches(self, event: Event) -> bool:
-        if not super().matches(event):
-            return False
-        domain = event["requestContext"].get("domainName")
-        return isinstance(domain, str) and ".lambda-url." in domain
+    def example_event(self, request: ExampleRequest) -> Event:
+        return v2_event(request, request.stage or "$default")
+
+
+def v2_event(request: ExampleRequest, stage: str) -> Event:
+    """The payload 2.0 event for a request (HTTP APIs and Function URLs)."""
+    from ._examples import comma_joined
+
+    prefix = f"/{stage}" if stage != "$default" and ".execute-api." in request.domain else ""
+    cookies = [
+        part.strip()
+        for name, value in request.headers
+        if name.lower() == "cookie"
+        for part in value.split(";")
+        if part.strip()
+    ]
+    headers = comma_joined([(n, v) for n, v in request.headers if n.lower() != "cookie"])
+    query_map = comma_joined(request.query, lower=False)
+    api_id = request.domain.partition(".")[0]
+    event: Event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": prefix + request.path,
+        "rawQueryString": request.raw_query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": api_id,
+            "domainName": request.domain,
+            "domainPrefix": api_id,
+            "http": {
+                "method": request.method,
+                "path": prefix + request.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.source_ip,
+                "userAgent": headers.get("user-agent", "adapters-test"),
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "$default",
+            "stage": stage,
+            "time": "10/Mar/2020:05:16:23 +0000",
+            "timeEpoch": 1583817383220,
+        },
+        "isBase64Encoded": request.is_base64,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query_map:
+        event["queryStringParameters"] = query_map
+    if request.body:
+        event["body"] = request.body
+    return event

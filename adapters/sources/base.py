@@ -1,33 +1,54 @@
-"""What every event source provides, and the rendering steps they all share.
+"""What an event source is: the complete codec of one AWS front door.
 
-A source is stateless: it recognises its event, builds a `Request` from it, and shapes a
-`Response` into the dict its front door expects. The shared steps (body encoding, payload
-limit) live here so each source module holds only what is particular to its format.
+A source recognises its front door's event, turns it into a `Request`, and renders a
+`Response` into the result that door expects (buffered JSON, and for doors that can
+stream, the prelude of a streamed response). It also knows the door's limits, its name,
+the id it gives each request, an example event, and the inverse of its rendering: what
+the door makes of a function's result, which the dev server, `adapters invoke` and the
+tests use, so that no format is described twice.
+
+Sources are stateless; one instance serves every invocation. To add a front door, subclass
+`EventSource` and pass an instance in `LambdaHandler(app, sources=[...])`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from .._bodies import TextTypes, encode_body
 from .._log import logger
-from ..bodies import TextTypes, encode_body
 from ..model import Request, Response, plain_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import ClassVar
+    from typing import Any, ClassVar
 
     from .._types import Event, LambdaContext
+    from ..testing import ExampleRequest
 
 LAMBDA_PAYLOAD_LIMIT = 6_291_556
 """Synchronous invocation response limit, in bytes, as Lambda enforces it (the error reads
 "Response payload size exceeded maximum allowed payload size (6291556 bytes)")."""
+
+STREAM_LIMIT = 200 * 1024 * 1024
+"""A streamed response may be up to 200 MB ("Response streaming for Lambda functions")."""
+
+HTTP_INTEGRATION_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
+"""The content type of a streamed response that starts with an HTTP integration prelude."""
+
+PRELUDE_DELIMITER = b"\x00" * 8
+"""Eight NUL bytes end the JSON prelude; the raw body follows."""
 
 
 class EventSource(ABC):
     """One AWS front door's event format."""
 
     name: ClassVar[str]
+    """What logs call it ("API Gateway HTTP API (payload 2.0)")."""
+    key: ClassVar[str]
+    """Its short name in `build_event` and `adapters event` ("http")."""
+    streams: ClassVar[bool] = False
+    """True when the door can take a streamed response (HTTP integration prelude)."""
 
     @abstractmethod
     def matches(self, event: Event) -> bool:
@@ -41,11 +62,30 @@ class EventSource(ABC):
     def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
         """The response dict in this source's format, with the body already encoded."""
 
+    @abstractmethod
+    def example_event(self, request: ExampleRequest) -> Event:
+        """The event this door sends for a request (see `adapters.testing.build_event`)."""
+
+    @abstractmethod
+    def decode_result(self, result: Any, event: Event) -> Response:
+        """What the door answers its client for a function's `result`: the inverse of
+        `render`. A result the door would refuse raises `ValueError` (the door's 502)."""
+
+    def request_id(self, event: Event) -> str | None:
+        """The id the front door gave this request (for log correlation), if any."""
+        context = event.get("requestContext")
+        if isinstance(context, dict):
+            request_id = context.get("requestId")
+            if isinstance(request_id, str):
+                return request_id
+        return None
+
     def response_limit(self, event: Event) -> int:
-        """The largest response payload the front door accepts, in bytes."""
+        """The largest buffered response payload the front door accepts, in bytes."""
         return LAMBDA_PAYLOAD_LIMIT
 
     def render(self, response: Response, event: Event, text_types: TextTypes) -> Event:
+        """The buffered result for a complete response, within the door's size limit."""
         body, is_base64 = encode_body(response, text_types)
         size = payload_size(response, body)
         limit = self.response_limit(event)
@@ -63,6 +103,17 @@ class EventSource(ABC):
             body, is_base64 = encode_body(response, text_types)
         return self.shape(response, body, is_base64, event)
 
+    def prelude(self, response: Response, event: Event) -> dict[str, Any]:
+        """The JSON prelude of a streamed response: status, headers and cookies."""
+        raise NotImplementedError(f"{self.name} does not stream responses")
+
+    def stream_head(self, response: Response, event: Event) -> bytes:
+        """The bytes a streamed response starts with: the JSON prelude and its delimiter."""
+        import json
+
+        prelude = json.dumps(self.prelude(response, event), separators=(",", ":"))
+        return prelude.encode("utf-8") + PRELUDE_DELIMITER
+
 
 def payload_size(response: Response, body: str) -> int:
     """A close upper estimate of the JSON payload size, without serialising it."""
@@ -70,3 +121,17 @@ def payload_size(response: Response, body: str) -> int:
     for name, value in response.headers:
         size += len(name) + len(value) + 8
     return size
+
+
+def split_stream(payload: bytes) -> tuple[dict[str, Any], bytes]:
+    """A streamed HTTP integration response as (prelude, body): the inverse of
+    `stream_head` plus the body. Raises ValueError when there is no delimited prelude."""
+    import json
+
+    head, found, body = payload.partition(PRELUDE_DELIMITER)
+    if not found:
+        raise ValueError("no 8-NUL delimiter after the streamed response's prelude")
+    prelude = json.loads(head)
+    if not isinstance(prelude, dict):
+        raise ValueError("the streamed response's prelude is not a JSON object")
+    return prelude, body

@@ -9,18 +9,14 @@ See "Lambda@Edge event structure" and "Lambda@Edge function examples" (generatin
 
 from __future__ import annotations
 
-from ..bodies import decode_body
+from .._bodies import decode_body
+from .._paths import encode_path
 from ..errors import BadEventError
 from ..model import Request, Response
-from ..paths import encode_path
-from ._common import (
-    client_address,
-    get_mapping,
-    method_of,
-    require_str,
-    server_and_scheme,
-    status_line,
-)
+from ._fields import get_mapping, method_of, require_str
+from ._origin import client_address, server_and_scheme
+from ._render import status_line
+from ._results import result_body
 from .base import EventSource
 
 TYPE_CHECKING = False
@@ -28,6 +24,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .._types import Event, HeaderList, LambdaContext
+    from ..testing import ExampleRequest
 
 VIEWER_RESPONSE_LIMIT = 40_960
 ORIGIN_RESPONSE_LIMIT = 1_048_576
@@ -57,6 +54,7 @@ def cf_record(event: Event) -> dict[str, Any] | None:
 
 class CloudFrontSource(EventSource):
     name = "CloudFront Lambda@Edge"
+    key = "edge"
 
     def matches(self, event: Event) -> bool:
         cf = cf_record(event)
@@ -123,3 +121,59 @@ class CloudFrontSource(EventSource):
             "body": body,
             "bodyEncoding": "base64" if is_base64 else "text",
         }
+
+    def request_id(self, event: Event) -> str | None:
+        cf = cf_record(event) or {}
+        config = cf.get("config")
+        request_id = config.get("requestId") if isinstance(config, dict) else None
+        return request_id if isinstance(request_id, str) else None
+
+    def decode_result(self, result: Any, event: Event) -> Response:
+        if not isinstance(result, dict):
+            raise ValueError(f"the result is a {type(result).__name__}, not an object")
+        status = result.get("status")
+        if not isinstance(status, str) or not status.isdigit():
+            raise ValueError("a generated response needs a status string")
+        headers: HeaderList = []
+        entries = result.get("headers") or {}
+        if not isinstance(entries, dict):
+            raise ValueError("headers must be an object")
+        for name, values in entries.items():
+            if not isinstance(values, list):
+                raise ValueError(f"header {name!r} must be a list")
+            for entry in values:
+                if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+                    raise ValueError(f"header {name!r} has an entry without a value")
+                headers.append((str(entry.get("key") or name), entry["value"]))
+        return Response(int(status), headers, result_body(result, "bodyEncoding"))
+
+    def example_event(self, request: ExampleRequest) -> Event:
+        import binascii
+
+        headers: dict[str, list[dict[str, str]]] = {}
+        for name, value in request.headers:
+            headers.setdefault(name.lower(), []).append({"key": name, "value": value})
+        cf_request: dict[str, Any] = {
+            "clientIp": request.source_ip,
+            "headers": headers,
+            "method": request.method,
+            "querystring": request.raw_query,
+            "uri": request.path,
+        }
+        if request.body:
+            data = request.body
+            if not request.is_base64:
+                data = binascii.b2a_base64(data.encode("utf-8"), newline=False).decode("ascii")
+            cf_request["body"] = {
+                "inputTruncated": False,
+                "action": "read-only",
+                "encoding": "base64",
+                "data": data,
+            }
+        config = {
+            "distributionDomainName": request.domain,
+            "distributionId": "EDFDVBD6EXAMPLE",
+            "eventType": request.edge_event_type,
+            "requestId": "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==",
+        }
+        return {"Records": [{"cf": {"config": config, "request": cf_request}}]}

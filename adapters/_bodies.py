@@ -101,6 +101,8 @@ def encode_body(response: Response, text_types: TextTypes) -> tuple[str, bool]:
     body = response.body
     if not body:
         return "", False
+    if type(body) is not bytes:
+        raise TypeError("a streamed body must be read whole before it is encoded")
     content_type = None
     content_encoding = None
     for name, value in response.headers:
