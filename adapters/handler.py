@@ -150,12 +150,18 @@ class LambdaHandler:
             response = self._run(self.runner.respond(request, stream=True))
             if not self._hooked:
                 self._hook_shutdown()
-        if self._emit_access is not None:
-            self._log_access(self._emit_access, source, request, response, started, context)
         head = source.stream_head(response, event)
-        if self.interface == "wsgi" or type(response.body) is bytes:
-            return ResponseStream(head, response.body)  # type: ignore[arg-type]
-        return ResponseStream(head, _LoopStream(response.body, self._run))  # type: ignore[arg-type]
+        body = response.body
+        if type(body) is not bytes and self.interface == "asgi":
+            body = _LoopStream(body, self._run)  # type: ignore[arg-type]
+        done = None
+        if self._emit_access is not None:
+            emit = self._emit_access
+
+            def done() -> None:  # the line is written once the whole body is out
+                self._log_access(emit, source, request, response, started, context)
+
+        return ResponseStream(head, body, done)  # type: ignore[arg-type]
 
     def _parse(self, source: EventSource, event: Event, context: LambdaContext) -> Any:
         try:
@@ -282,14 +288,20 @@ class ResponseStream(SyncByteStream):
     waits for work the app does after its body (background tasks), as Lambda allows.
     """
 
-    __slots__ = ("_body", "_head", "content_type")
+    __slots__ = ("_body", "_done", "_head", "content_type")
 
-    def __init__(self, head: bytes, body: bytes | SyncByteStream) -> None:
+    def __init__(
+        self,
+        head: bytes,
+        body: bytes | SyncByteStream,
+        done: Callable[[], None] | None = None,
+    ) -> None:
         from .sources.base import HTTP_INTEGRATION_CONTENT_TYPE
 
         self.content_type = HTTP_INTEGRATION_CONTENT_TYPE
         self._head = head
         self._body = body
+        self._done = done
 
     def __iter__(self) -> Iterator[bytes]:
         yield self._head
@@ -301,8 +313,13 @@ class ResponseStream(SyncByteStream):
             yield from body  # type: ignore[misc]
 
     def close(self) -> None:
-        if isinstance(self._body, SyncByteStream):
-            self._body.close()
+        try:
+            if isinstance(self._body, SyncByteStream):
+                self._body.close()
+        finally:
+            done, self._done = self._done, None
+            if done is not None:
+                done()
 
 
 class _LoopStream(SyncByteStream):

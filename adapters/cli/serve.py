@@ -117,7 +117,7 @@ def run(arguments: argparse.Namespace) -> int:
 
 
 def make_runners(app: Application, use_emulator: bool) -> dict[str, Runner]:
-    from ..devserver.functions import EmulatorRunner, WorkerRunner, find_emulator
+    from ..devserver.functions import EmulatorRunner, RuntimeRunner, find_emulator
 
     emulator = find_emulator() if use_emulator else None
     if use_emulator and emulator is None:
@@ -126,7 +126,7 @@ def make_runners(app: Application, use_emulator: bool) -> dict[str, Runner]:
             "put aws-lambda-rie on PATH, or set ADAPTERS_RIE"
         )
     return {
-        name: EmulatorRunner(function, emulator) if emulator else WorkerRunner(function)
+        name: EmulatorRunner(function, emulator) if emulator else RuntimeRunner(function)
         for name, function in app.functions.items()
     }
 
@@ -140,7 +140,12 @@ def front_doors(app: Application) -> list[FrontDoor]:
         for name, api in app.apis.items()
     ]
     doors += [
-        FrontDoor(f"{name}Url", "function-url", [Route("ANY", "/{proxy+}", name)])
+        FrontDoor(
+            f"{name}Url",
+            "function-url",
+            [Route("ANY", "/{proxy+}", name)],
+            streams=function.url_streams,
+        )
         for name, function in app.functions.items()
         if function.function_url
     ]
@@ -157,9 +162,14 @@ def start_server(
     except OSError as error:
         raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
     server.daemon_threads = True
-    print(f"{door.label} ({KIND_NAMES[door.kind]}): http://{host}:{server.server_address[1]}/")
+    streaming = ", streaming" if door.streams else ""
+    print(
+        f"{door.label} ({KIND_NAMES[door.kind]}{streaming}): "
+        f"http://{host}:{server.server_address[1]}/"
+    )
     for route in door.routes if door.kind != "function-url" else ():
-        print(f"    {route.method:6} {route.path} -> {route.function}")
+        mode = " (streaming)" if route.streams else ""
+        print(f"    {route.method:6} {route.path} -> {route.function}{mode}")
     sys.stdout.flush()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

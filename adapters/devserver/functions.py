@@ -1,15 +1,17 @@
-"""Running one function for `adapters serve`: a worker process, or the real emulator.
+"""Running one function for `adapters serve`: the adapters runtime, or the AWS emulator.
 
 Both start lazily on the first request, take one invocation at a time (as one Lambda
-execution environment does), are stopped by pid, and are restarted after a code change
-or a timeout.
+execution environment does), are stopped by pid, and are restarted after a code change,
+a crash or a timeout. The default runs the function as Lambda would under the adapters
+runtime: `python -m adapters.runtime` against a local Runtime API, so streamed answers
+stream. `--emulator` runs AWS's Runtime Interface Emulator with awslambdaric instead,
+which buffers every answer.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import socket
 import subprocess
@@ -21,9 +23,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from .runtime_api import RuntimeAPI
 from .template import Function
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PRELUDE_DELIMITER = b"\x00" * 8
 
 
 class InvokeError(Exception):
@@ -34,6 +38,45 @@ class InvokeError(Exception):
         self.kind = kind
 
 
+class FunctionAnswer:
+    """A function's answer to one invocation: a JSON result, or a stream of bytes.
+
+    A stream's `pieces()` come as the function sends them; `close()` must be called once
+    the caller is done (it reads what is left, so the function can finish, and frees the
+    function for its next invocation).
+    """
+
+    def __init__(
+        self,
+        result: Any = None,
+        *,
+        stream: Any = None,
+        content_type: str = "",
+        release: Any = None,
+    ) -> None:
+        self.result = result
+        self.streamed = stream is not None
+        self.content_type = content_type
+        self._stream = stream
+        self._release = release
+        self.truncated = False
+
+    def pieces(self) -> Any:
+        """The streamed bytes as they arrive (a buffered result gives nothing)."""
+        if self._stream is not None:
+            try:
+                yield from self._stream
+            except (TimeoutError, InvokeError):
+                self.truncated = True
+
+    def close(self) -> None:
+        for _ in self.pieces():
+            pass
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+
 def function_environment(function: Function) -> dict[str, str]:
     env = dict(os.environ)
     env.update(function.environment)
@@ -42,7 +85,12 @@ def function_environment(function: Function) -> dict[str, str]:
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(function.timeout)),
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "local",
             "AWS_REGION": env.get("AWS_REGION", "us-east-1"),
+            "LAMBDA_TASK_ROOT": str(function.code_dir),
+            "_HANDLER": function.handler,
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -65,72 +113,111 @@ def stop_process(process: subprocess.Popen[Any] | None, grace: float = 3.0) -> N
         process.wait()
 
 
-class WorkerRunner:
-    """The function in a Python worker process of its own (no container, no emulator)."""
+class RuntimeRunner:
+    """The function under the adapters runtime, against a Runtime API of our own."""
+
+    POLL = 0.05
 
     def __init__(self, function: Function) -> None:
         self.function = function
         self.lock = threading.Lock()
-        self.process: subprocess.Popen[str] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.api: RuntimeAPI | None = None
 
-    def _start(self) -> subprocess.Popen[str]:
-        process = subprocess.Popen(  # noqa: S603 - our interpreter, the template's handler
-            [sys.executable, "-m", "adapters.devserver.worker", self.function.handler],
+    def _start(self) -> tuple[subprocess.Popen[bytes], RuntimeAPI]:
+        api = RuntimeAPI(f"arn:aws:lambda:us-east-1:123456789012:function:{self.function.name}")
+        env = function_environment(self.function)
+        env["AWS_LAMBDA_RUNTIME_API"] = api.address
+        process = subprocess.Popen(
+            [sys.executable, "-m", "adapters.runtime"],
             cwd=self.function.code_dir,
-            env=function_environment(self.function),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
+            env=env,
+            stdout=sys.stderr,  # the function's output (logs, prints) goes to the terminal
         )
-        first = self._read_line(process, max(self.function.timeout, 30.0))
-        message = json.loads(first)
-        if "init_error" in message:
-            stop_process(process)
-            error = message["init_error"]
-            raise InvokeError(
-                "crash", f"init failed: {error['errorType']}: {error['errorMessage']}"
+        self.process, self.api = process, api
+        return process, api
+
+    def invoke(self, event: dict[str, Any]) -> FunctionAnswer:
+        """Send one invocation; the answer holds the function until it is closed."""
+        self.lock.acquire()
+        try:
+            answer = self._invoke(event)
+        except BaseException:
+            self.lock.release()
+            raise
+        if not answer.streamed:
+            self.lock.release()
+        return answer
+
+    def _invoke(self, event: dict[str, Any]) -> FunctionAnswer:
+        process, api = self.process, self.api
+        if process is None or api is None or process.poll() is not None:
+            self._discard()
+            process, api = self._start()
+        timeout = self.function.timeout
+        deadline = time.monotonic() + timeout
+        invocation = api.submit(json.dumps(event).encode("utf-8"), timeout)
+        while invocation.wait(self.POLL) is None:
+            if api.init_failed.is_set():
+                self._discard()
+                raise InvokeError("crash", f"init failed: {_describe(api.init_error)}")
+            if process.poll() is not None:
+                self._discard()
+                raise InvokeError("crash", f"the runtime exited with status {process.returncode}")
+            if time.monotonic() > deadline:
+                self._discard()
+                raise InvokeError("timeout", f"Task timed out after {timeout:.2f} seconds")
+        answer = invocation.answer
+        assert answer is not None
+        if answer.kind == "stream":
+            return FunctionAnswer(
+                stream=self._watched(answer, process, deadline),
+                content_type=answer.content_type,
+                release=self.lock.release,
             )
-        return process
+        body = answer.read_all(max(0.0, deadline - time.monotonic()) + 1)
+        if answer.kind == "error":
+            raise InvokeError("error", _describe_error(body))
+        try:
+            return FunctionAnswer(json.loads(body))
+        except ValueError:  # raw bytes: what no buffered front door can read
+            return FunctionAnswer(
+                stream=iter([body]), content_type=answer.content_type, release=self.lock.release
+            )
 
-    @staticmethod
-    def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], timeout)
-        if not ready:
-            stop_process(process)
-            raise InvokeError("timeout", f"no answer within {timeout:g} s")
-        line = process.stdout.readline()
-        if not line:
-            code = process.wait()
-            raise InvokeError("crash", f"the worker process exited with status {code}")
-        return line
+    def _watched(self, answer: Any, process: subprocess.Popen[bytes], deadline: float) -> Any:
+        """The stream's pieces; past the deadline the runtime is stopped, as Lambda would."""
+        try:
+            yield from answer.chunks(deadline)
+        except TimeoutError:
+            self._discard()
+            raise InvokeError("timeout", "the function timed out while streaming") from None
+        if answer.truncated:
+            self._discard()
+            raise InvokeError("crash", "the runtime went away while streaming")
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        with self.lock:
-            if self.process is None or self.process.poll() is not None:
-                self.process = self._start()
-            process = self.process
-            assert process.stdin is not None
-            try:
-                process.stdin.write(json.dumps({"event": event}) + "\n")
-                process.stdin.flush()
-                answer = json.loads(self._read_line(process, self.function.timeout))
-            except (InvokeError, BrokenPipeError) as error:
-                self.process = None
-                stop_process(process)
-                if isinstance(error, InvokeError):
-                    raise
-                raise InvokeError("crash", "the worker process went away") from None
-        if "error" in answer:
-            failure = answer["error"]
-            raise InvokeError("error", f"{failure['errorType']}: {failure['errorMessage']}")
-        return answer["result"]
+    def _discard(self) -> None:
+        """Stop the runtime and forget its API: the next invocation starts afresh."""
+        stop_process(self.process)
+        if self.api is not None:
+            self.api.close()
+        self.process, self.api = None, None
 
     def stop(self) -> None:
         with self.lock:
-            stop_process(self.process)
-            self.process = None
+            self._discard()
+
+
+def _describe(answer: Any) -> str:
+    return _describe_error(answer.body) if answer is not None else "no reason given"
+
+
+def _describe_error(body: bytes) -> str:
+    try:
+        failure = json.loads(body)
+        return f"{failure['errorType']}: {failure['errorMessage']}"
+    except (ValueError, KeyError, TypeError):
+        return body[:200].decode("utf-8", "replace")
 
 
 def find_emulator() -> Path | None:
@@ -190,7 +277,7 @@ class EmulatorRunner:
         stop_process(self.process)
         raise InvokeError("crash", "the runtime emulator did not start")
 
-    def invoke(self, event: dict[str, Any]) -> Any:
+    def invoke(self, event: dict[str, Any]) -> FunctionAnswer:
         with self.lock:
             if self.process is None or self.process.poll() is not None:
                 self._start()
@@ -198,14 +285,18 @@ class EmulatorRunner:
             request = urllib.request.Request(url, data=json.dumps(event).encode(), method="POST")
             try:
                 with urllib.request.urlopen(request, timeout=self.function.timeout + 5) as answer:  # noqa: S310
-                    result = json.loads(answer.read())
+                    body = answer.read()
             except (urllib.error.URLError, TimeoutError) as error:
                 stop_process(self.process)
                 self.process = None
                 raise InvokeError("timeout", str(error)) from None
+        try:
+            result = json.loads(body)
+        except ValueError:  # the emulator passes a streamed answer on as its raw bytes
+            return FunctionAnswer(stream=iter([body]), content_type="application/octet-stream")
         if isinstance(result, dict) and "errorType" in result and "statusCode" not in result:
             raise InvokeError("error", f"{result['errorType']}: {result.get('errorMessage', '')}")
-        return result
+        return FunctionAnswer(result)
 
     def stop(self) -> None:
         with self.lock:

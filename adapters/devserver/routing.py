@@ -11,7 +11,8 @@ from urllib.parse import unquote
 
 
 class Route:
-    def __init__(self, method: str, path: str, function: str) -> None:
+    def __init__(self, method: str, path: str, function: str, streams: bool = False) -> None:
+        self.streams = streams  # a REST method with ResponseTransferMode RESPONSE_STREAM
         self.method = method.upper()
         self.path = path if path == "/" else path.rstrip("/")
         self.function = function

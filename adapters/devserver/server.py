@@ -6,19 +6,28 @@ import http.server
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from .functions import InvokeError
-from .gateway import BAD_GATEWAY, NOT_FOUND, TIMEOUT, Reply, make_event, reply_from_result
+from .functions import FunctionAnswer, InvokeError
+from .gateway import (
+    BAD_GATEWAY,
+    NOT_FOUND,
+    TIMEOUT,
+    Reply,
+    make_event,
+    reply_from_result,
+    reply_from_stream,
+    reply_to_buffered,
+)
 from .routing import Route, find_route
 
 WATCHED_SUFFIXES = (".py", ".html", ".jinja", ".json", ".txt", ".css", ".js", ".toml", ".yaml")
 
 
 class Runner(Protocol):
-    def invoke(self, event: dict[str, Any]) -> Any: ...
+    def invoke(self, event: dict[str, Any]) -> FunctionAnswer: ...
     def stop(self) -> None: ...
 
 
@@ -32,12 +41,14 @@ class FrontDoor:
         routes: list[Route],
         stage: str = "$default",
         binary_types: tuple[str, ...] = (),
+        streams: bool = False,
     ) -> None:
         self.label = label
         self.kind = kind
         self.routes = routes
         self.stage = stage
         self.binary_types = binary_types
+        self.streams = streams  # a Function URL with InvokeMode RESPONSE_STREAM
 
 
 class Gateway:
@@ -49,14 +60,15 @@ class Gateway:
 
     def answer(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client: str
-    ) -> tuple[Reply, str]:
+    ) -> tuple[Reply, str, FunctionAnswer | None]:
+        """The reply, the function that gave it, and its answer (to close after replying)."""
         path, _, query = target.partition("?")
         if self.door.kind == "function-url":
             found: tuple[Route, dict[str, str]] | None = (self.door.routes[0], {})
         else:
             found = find_route(self.door.routes, method, path)
         if found is None:
-            return NOT_FOUND, "-"
+            return NOT_FOUND, "-", None
         route, parameters = found
         host = next((v for n, v in headers if n.lower() == "host"), "127.0.0.1")
         event = make_event(
@@ -65,14 +77,21 @@ class Gateway:
             binary_types=self.door.binary_types,
         )  # fmt: skip
         try:
-            result = self.runners[route.function].invoke(event)
+            answer = self.runners[route.function].invoke(event)
         except InvokeError as error:
             print(f"  {route.function} failed: {error}", file=sys.stderr, flush=True)
-            return (TIMEOUT if error.kind == "timeout" else BAD_GATEWAY), route.function
-        accept = next((v for n, v in headers if n.lower() == "accept"), None)
-        return reply_from_result(
-            self.door.kind, result, self.door.binary_types, accept
-        ), route.function
+            return (TIMEOUT if error.kind == "timeout" else BAD_GATEWAY), route.function, None
+        streams = self.door.streams or route.streams
+        if answer.streamed:
+            reply = reply_from_stream(self.door.kind, answer.pieces(), streams)
+        elif streams:
+            reply = reply_to_buffered(self.door.kind, answer.result)
+        else:
+            accept = next((v for n, v in headers if n.lower() == "accept"), None)
+            reply = reply_from_result(
+                self.door.kind, answer.result, self.door.binary_types, accept, event
+            )
+        return reply, route.function, answer
 
 
 def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
@@ -85,17 +104,26 @@ def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length > 0 else b""
             headers = [(name, value) for name, value in self.headers.items()]
-            (status, reply_headers, reply_body), function = gateway.answer(
+            (status, reply_headers, reply_body), function, answer = gateway.answer(
                 self.command, self.path, headers, body, self.client_address[0]
             )
-            self.send_response_only(status)
-            for name, value in reply_headers:
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply_body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply_body)
+            try:
+                self.send_response_only(status)
+                for name, value in reply_headers:
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                if isinstance(reply_body, bytes):
+                    self.send_header("Content-Length", str(len(reply_body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(reply_body)
+                else:
+                    self.send_chunked(reply_body, answer)
+            except OSError:  # the client went away; the function still finishes (as on AWS)
+                self.close_connection = True
+            finally:
+                if answer is not None:
+                    answer.close()
             elapsed = (time.perf_counter() - started) * 1000
             print(
                 f"{gateway.door.label} {self.command} {self.path} -> {function} {status} "
@@ -103,6 +131,25 @@ def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
                 file=sys.stderr,
                 flush=True,
             )
+
+        def send_chunked(self, pieces: Iterator[bytes], answer: FunctionAnswer | None) -> None:
+            """A streamed body, each piece to the client as soon as it arrives."""
+            if self.command == "HEAD":
+                self.end_headers()
+                for _ in pieces:
+                    pass
+                return
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            for piece in pieces:
+                if piece:
+                    self.wfile.write(b"%x\r\n%b\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+            if answer is not None and answer.truncated:
+                self.close_connection = True  # no final chunk: the client sees a cut response
+                return
+            self.wfile.write(b"0\r\n\r\n")
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_one
 

@@ -36,6 +36,7 @@ class Function:
         environment: dict[str, str],
         timeout: float,
         function_url: bool,
+        url_streams: bool = False,
     ) -> None:
         self.name = name
         self.handler = handler
@@ -44,6 +45,7 @@ class Function:
         self.environment = environment
         self.timeout = timeout
         self.function_url = function_url
+        self.url_streams = url_streams  # FunctionUrlConfig.InvokeMode: RESPONSE_STREAM
 
 
 class Api:
@@ -222,9 +224,14 @@ def _read_function(
     for key, value in {**global_env, **own_env}.items():
         environment[key] = resolver.value(value, f"{name}.Environment.{key}") or ""
     timeout = float(properties.get("Timeout", 3) or 3)
+    url_config = properties.get("FunctionUrlConfig")
+    invoke_mode = url_config.get("InvokeMode") if isinstance(url_config, dict) else None
+    if invoke_mode not in (None, "BUFFERED", "RESPONSE_STREAM"):
+        app.warnings.append(f"{name}: FunctionUrlConfig.InvokeMode {invoke_mode!r} is unknown")
     return Function(
-        name, handler, code_dir, runtime, environment, timeout, "FunctionUrlConfig" in properties
-    )
+        name, handler, code_dir, runtime, environment, timeout,
+        "FunctionUrlConfig" in properties, invoke_mode == "RESPONSE_STREAM",
+    )  # fmt: skip
 
 
 def _api_name(properties: dict[str, Any], key: str, default: str) -> str:
@@ -248,12 +255,17 @@ def _read_events(function: Function, events: dict[str, Any], app: Application) -
                 app.warnings.append(f"{where}: RestApiId {api_name} is not a REST API; skipped")
                 continue
             path, method = properties.get("Path"), properties.get("Method", "ANY")
+            mode = properties.get("ResponseTransferMode")
+            if mode not in (None, "BUFFERED", "RESPONSE_STREAM"):
+                app.warnings.append(f"{where}: ResponseTransferMode {mode!r} is unknown")
+            streams = mode == "RESPONSE_STREAM"
         elif kind == "HttpApi":
             api_name = _api_name(properties, "ApiId", DEFAULT_HTTP_API)
             api = app.apis.setdefault(api_name, Api(api_name, "http", "$default", ()))
             if str(properties.get("PayloadFormatVersion", "2.0")) == "1.0":
                 api.kind = "http-v1"
             path, method = properties.get("Path", "/{proxy+}"), properties.get("Method", "ANY")
+            streams = False  # HTTP APIs never stream
             if "Path" not in properties:  # the $default route catches everything
                 api.routes.append(Route("ANY", "/", function.name))
         else:
@@ -264,4 +276,4 @@ def _read_events(function: Function, events: dict[str, Any], app: Application) -
             continue
         if properties.get("Auth"):
             app.warnings.append(f"{where}: Auth is not enforced locally")
-        api.routes.append(Route(str(method), path, function.name))
+        api.routes.append(Route(str(method), path, function.name, streams))
