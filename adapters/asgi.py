@@ -9,9 +9,9 @@ saving per request. A second `receive()` waits until the response is complete (o
 client has gone) and then reports `http.disconnect`, as a real connection would.
 
 A buffered answer awaits the app in the caller's task. A streamed answer runs the app in
-a task of its own and returns once the status and headers are known; a body the app
-sent whole by then is returned as plain bytes (most responses), only a body still being
-produced is an `AsyncByteStream`.
+a task of its own and returns once the status and headers are known; when the app has
+returned by then, its body is plain bytes (most responses); otherwise it is an
+`AsyncByteStream`, whose `aclose()` also waits for work the app does after its body.
 """
 
 from __future__ import annotations
@@ -183,23 +183,53 @@ def _log_incomplete(status: int | None, scope: Scope) -> None:
         logger().error("ASGI app returned before completing its response (%s)", _describe(scope))
 
 
-class _StreamingCycle(_HttpCycle):
-    """Wakes the reader at the status line and at each chunk; records how the app ended."""
+HIGH_WATER = 64 * 1024
+"""Bytes a streamed body may hold unread before the app's `send` waits for the reader:
+an app that never awaits anything else would otherwise queue its whole body (backpressure,
+as a server's transport gives it)."""
 
-    __slots__ = ("error", "reader", "task")
+
+class _StreamingCycle(_HttpCycle):
+    """Wakes the reader at the status line and at each chunk; holds the app back while
+    too much is unread; records how the app ended."""
+
+    __slots__ = ("drained", "error", "queued", "reader", "task")
 
     def __init__(self, body: bytes) -> None:
         super().__init__(body)
         self.reader: asyncio.Future[None] | None = None
+        self.drained: asyncio.Future[None] | None = None
         self.error: BaseException | None = None
         self.task: asyncio.Task[None] | None = None
+        self.queued = 0
+
+    async def send(self, message: Message) -> None:
+        await _HttpCycle.send(self, message)
+        if self.queued >= HIGH_WATER and not self.complete:
+            self.drained = asyncio.get_running_loop().create_future()
+            try:
+                await self.drained
+            finally:
+                self.drained = None
+            if self.disconnected:
+                raise OSError("the client disconnected")
 
     def started(self) -> None:
         self.wake_reader()
 
     def add_chunk(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
+        self.queued += len(chunk)
         self.wake_reader()
+
+    def take(self) -> bytes:
+        """The next unread chunk; lets a held-back app go on once little is unread."""
+        chunk = self.chunks.popleft()
+        self.queued -= len(chunk)
+        drained = self.drained
+        if drained is not None and self.queued < HIGH_WATER and not drained.done():
+            drained.set_result(None)
+        return chunk
 
     def finish(self) -> None:
         super().finish()
@@ -248,9 +278,10 @@ async def stream_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
         await cycle.wait()
     if cycle.status is None:
         return plain_response(500, "Internal Server Error")
-    if cycle.complete and cycle.error is None:
-        # The whole body is here already: a plain body costs the reader no stream. The
-        # app may still run (work after the response, such as background tasks).
+    if cycle.complete and cycle.error is None and task.done():
+        # The app is done and its whole body is here: a plain body costs the reader no
+        # stream. An app still at work after its body (background tasks) gets a stream,
+        # whose `aclose()` lets the driver wait for it.
         return Response(cycle.status, cycle.headers, cycle.body())
     return Response(cycle.status, cycle.headers, _ASGIBody(cycle, task))
 
@@ -268,7 +299,7 @@ class _ASGIBody(AsyncByteStream):
         chunks = cycle.chunks
         while True:
             while chunks:
-                yield chunks.popleft()
+                yield cycle.take()
             if cycle.complete:
                 break
             await cycle.wait()
@@ -286,5 +317,8 @@ class _ASGIBody(AsyncByteStream):
             cycle = self._cycle
             cycle.disconnected = True
             cycle.wake()  # a receive() waiting for the end hears http.disconnect
+            drained = cycle.drained
+            if drained is not None and not drained.done():
+                drained.set_result(None)
             task.cancel()
         await asyncio.wait([task])

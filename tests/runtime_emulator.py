@@ -111,10 +111,14 @@ class RuntimeEmulator:
         *,
         extra_env: Mapping[str, str] | None = None,
         python: str = sys.executable,
+        runtime_command: list[str] | None = None,
+        cwd: Path = LAMBDA_DIR,
     ) -> None:
         self.module = module
-        self.handler = f"{module}.handler"
+        self.handler = module if "." in module else f"{module}.handler"
         self.python = python
+        self.runtime_command = runtime_command  # default: python -m awslambdaric HANDLER
+        self.cwd = cwd
         self.log_dir = log_dir
         self.stdout_path = log_dir / f"{module}.stdout.log"
         self.stderr_path = log_dir / f"{module}.stderr.log"
@@ -159,10 +163,7 @@ class RuntimeEmulator:
             f"127.0.0.1:{self.invoke_port}",
             "--runtime-api-address",
             f"127.0.0.1:{self.runtime_port}",
-            self.python,
-            "-m",
-            "awslambdaric",
-            self.handler,
+            *(self.runtime_command or [self.python, "-m", "awslambdaric", self.handler]),
         ]
 
     def start(self, timeout: float = 15.0) -> RuntimeEmulator:
@@ -174,7 +175,7 @@ class RuntimeEmulator:
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
             self.command(),
-            cwd=LAMBDA_DIR,
+            cwd=self.cwd,
             env=self.environment(),
             stdin=subprocess.DEVNULL,
             stdout=stdout,
@@ -238,6 +239,17 @@ class RuntimeEmulator:
 
     def invoke(self, event: Any, timeout: float = 30.0) -> tuple[int, Any, float]:
         """POST `event` to the invoke API: (HTTP status, parsed JSON answer, seconds)."""
+        status, raw, seconds = self.invoke_raw(event, timeout)
+        try:
+            answer = json.loads(raw) if raw else None
+        except ValueError as exc:
+            raise EmulatorError(
+                f"the emulator answered {status} with non-JSON {raw[:500]!r}"
+            ) from exc
+        return status, answer, seconds
+
+    def invoke_raw(self, event: Any, timeout: float = 30.0) -> tuple[int, bytes, float]:
+        """POST `event` to the invoke API: (HTTP status, the answer's bytes, seconds)."""
         payload = json.dumps(event).encode("utf-8")
         with self._lock:  # the RIE panics on concurrent invokes
             started = time.perf_counter()
@@ -257,13 +269,7 @@ class RuntimeEmulator:
             finished = time.perf_counter()
             if self.cold_start is None:
                 self.cold_start = finished - self.started_at
-        try:
-            answer = json.loads(raw) if raw else None
-        except ValueError as exc:
-            raise EmulatorError(
-                f"the emulator answered {response.status} with non-JSON {raw[:500]!r}"
-            ) from exc
-        return response.status, answer, finished - started
+        return response.status, raw, finished - started
 
     # -- logs ----------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import http.server
 import json
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -87,6 +88,7 @@ class Invocation:
         self.answer: Answer | None = None
         self.answered = threading.Event()
         self.taken = threading.Event()
+        self.taken_at = 0.0  # time.time() when the runtime took it
 
     def wait(self, timeout: float | None) -> Answer | None:
         """The answer once the runtime starts sending it, or None on timeout."""
@@ -134,6 +136,12 @@ def _handler_class(api: RuntimeAPI) -> type[http.server.BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "adapters-runtime-api"
 
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes; without this the second waits
+            # for the runtime's delayed ACK (Nagle's algorithm), 40 ms an answer.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -150,6 +158,7 @@ def _handler_class(api: RuntimeAPI) -> type[http.server.BaseHTTPRequestHandler]:
                 self.reply(404, {"errorType": "NotFound", "errorMessage": self.path})
                 return
             invocation = api.pending.get()
+            invocation.taken_at = time.time()
             invocation.taken.set()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import socket
 import sys
 import threading
 import time
@@ -98,6 +99,12 @@ def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "adapters-serve"
+
+        def setup(self) -> None:
+            super().setup()
+            # Separate writes (headers, body, each streamed piece) go out at once instead
+            # of waiting for the client's delayed ACK (Nagle's algorithm).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def handle_one(self) -> None:
             started = time.perf_counter()
