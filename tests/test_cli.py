@@ -188,7 +188,7 @@ def start_serve(template: Path, *extra: str, doors: int) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    yield from start_serve(TEMPLATE, "--parameter-overrides", f"SessionSecret={SECRET}", doors=6)
+    yield from start_serve(TEMPLATE, "--parameter-overrides", f"SessionSecret={SECRET}", doors=8)
 
 
 def header(headers: list[tuple[str, str]], name: str) -> list[str]:
@@ -202,14 +202,17 @@ def test_serve_lists_every_front_door(served: Served) -> None:
         "FlaskRestApi",
         "FastApiHttpApi",
         "FastApiRestApi",
+        "StreamingRestApi (REST API, payload 1.0)",
         "FlaskFunctionUrl",
         "FastApiFunctionUrl",
+        "StreamingFunctionUrl (Function URL, streaming)",
     ):
         assert door in text
     assert "ANY    /{proxy+} -> FlaskFunction" in text
+    assert "ANY    /{proxy+} -> StreamingFunction (streaming)" in text
 
 
-@pytest.mark.parametrize("offset", range(6))
+@pytest.mark.parametrize("offset", range(8))
 def test_serve_binary_cookies_and_pages(served: Served, offset: int) -> None:
     status, headers, body = served.request(offset, "GET", "/icon.png")
     assert status == 200 and body == (LAMBDA_DIR / "notes" / "static" / "icon.png").read_bytes()
@@ -338,7 +341,7 @@ def test_serve_can_use_the_real_runtime_emulator(tmp_path: Path) -> None:
         pytest.skip("the RIE is missing: run scripts/install-rie.sh")
     os.environ.setdefault("ADAPTERS_RIE", str(rie))
     for served_app in start_serve(
-        TEMPLATE, "--emulator", "--parameter-overrides", f"SessionSecret={SECRET}", doors=6
+        TEMPLATE, "--emulator", "--parameter-overrides", f"SessionSecret={SECRET}", doors=8
     ):
         status, _, body = served_app.request(0, "GET", "/api/health")
         assert status == 200 and json.loads(body)["framework"] == "flask"

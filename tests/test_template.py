@@ -33,8 +33,10 @@ def functions() -> dict[str, dict[str, Any]]:
 
 def test_both_apps_behind_every_front_door() -> None:
     found = functions()
-    assert set(found) == {"FlaskFunction", "FastApiFunction"}
-    for properties in found.values():
+    assert set(found) == {"FlaskFunction", "FastApiFunction", "StreamingFunction"}
+    for name, properties in found.items():
+        if name == "StreamingFunction":
+            continue  # test_the_streaming_function_streams_through_both_streaming_doors
         kinds = sorted(event["Type"] for event in properties["Events"].values())
         assert kinds == ["Api", "Api", "HttpApi", "HttpApi"]
         assert properties["FunctionUrlConfig"] == {"AuthType": "NONE"}
@@ -42,6 +44,20 @@ def test_both_apps_behind_every_front_door() -> None:
     assert re.fullmatch(r"python3\.1[2-9]", runtime)
     for name in ("FlaskRestApi", "FastApiRestApi"):
         assert "*~1*" in template()["Resources"][name]["Properties"]["BinaryMediaTypes"]
+
+
+def test_the_streaming_function_streams_through_both_streaming_doors() -> None:
+    properties = functions()["StreamingFunction"]
+    assert properties["FunctionUrlConfig"] == {"AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM"}
+    events = properties["Events"].values()
+    assert sorted(event["Type"] for event in events) == ["Api", "Api"]  # REST only: HTTP APIs
+    for event in events:  # cannot stream
+        assert event["Properties"]["ResponseTransferMode"] == "RESPONSE_STREAM"
+    variables = properties["Environment"]["Variables"]
+    assert variables["ADAPTERS_RESPONSE_MODE"] == "streaming"
+    wrapper = variables["AWS_LAMBDA_EXEC_WRAPPER"]
+    assert wrapper == "/var/task/adapters/runtime/exec-wrapper"  # CodeUri lambda/ is /var/task
+    assert os.access(LAMBDA_DIR / wrapper.removeprefix("/var/task/"), os.X_OK)
 
 
 def test_policies_allow_exactly_what_the_store_calls() -> None:

@@ -257,11 +257,16 @@ class EmulatorRunner:
 
     def _start(self) -> None:
         self.port, runtime_port = free_port(), free_port()
+        runtime = [sys.executable, "-m", "awslambdaric", self.function.handler]
+        wrapper = self.function.environment.get("AWS_LAMBDA_EXEC_WRAPPER")
+        if wrapper:  # as the managed runtime does: the wrapper gets the runtime's command
+            local = Path(wrapper.replace("/var/task/", f"{self.function.code_dir}/", 1))
+            runtime = [str(local), *runtime]
         command = [
             str(self.emulator), "--log-level", "error",
             "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
             "--runtime-api-address", f"127.0.0.1:{runtime_port}",
-            sys.executable, "-m", "awslambdaric", self.function.handler,
+            *runtime,
         ]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603 - the emulator and our interpreter
             command, cwd=self.function.code_dir, env=function_environment(self.function)

@@ -12,6 +12,7 @@ where AWS would.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -75,6 +76,12 @@ def make_event(
         domain=host,
         source_ip=client_ip,
     )
+    if kind == "function-url" and route is not None:
+        # The URL's own domain, as on AWS (it is what marks the event as a Function URL's);
+        # the Host header stays the local one the client used.
+        url_id = re.sub(r"[^a-z0-9]+", "-", route.function.lower()).strip("-") or "local"
+        event["requestContext"]["domainName"] = f"{url_id}.lambda-url.us-east-1.on.aws"
+        event["requestContext"]["domainPrefix"] = url_id
     if kind in ("http", "function-url"):
         event["rawQueryString"] = query  # byte for byte, as the client sent it
         if route is not None:

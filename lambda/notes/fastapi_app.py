@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
-from .shared import ICON, TEMPLATES, diagnostics_enabled, logger, session_secret, store
+from .shared import (
+    ICON,
+    TEMPLATES,
+    TickRequest,
+    diagnostics_enabled,
+    export_line,
+    logger,
+    session_secret,
+    store,
+)
 from .store import InvalidNote
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -118,6 +134,38 @@ async def api_create(request: Request, new: NewNote) -> Any:
         return request.state.store.add(new.title, new.body)
     except InvalidNote as error:
         return JSONResponse({"error": str(error)}, 400)
+
+
+@app.get("/api/notes/export")
+async def api_export(request: Request) -> Response:
+    """Every note, one JSON document per line, sent as it is read (streamed on Lambda
+    behind a streaming Function URL or REST API, and by `adapters serve`)."""
+    notes = request.state.store.list()
+
+    async def lines() -> AsyncIterator[str]:
+        for note in notes:
+            yield export_line(note)
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+@app.get("/api/ticks")
+async def api_ticks(count: str | None = None, interval: str | None = None) -> Response:
+    """Server-Sent Events: `curl -N .../api/ticks?count=3&interval=1` shows them arrive."""
+    try:
+        ticks = TickRequest(count, interval)
+    except ValueError as error:
+        return JSONResponse({"error": str(error)}, 400)
+
+    async def events() -> AsyncIterator[str]:
+        for number in range(ticks.count):
+            if number:
+                await asyncio.sleep(ticks.interval)
+            yield ticks.event(number)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @app.get("/api/notes/{note_id}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from flask import (
@@ -14,10 +16,19 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 
-from .shared import ICON, TEMPLATES, diagnostics_enabled, session_secret, store
+from .shared import (
+    ICON,
+    TEMPLATES,
+    TickRequest,
+    diagnostics_enabled,
+    export_line,
+    session_secret,
+    store,
+)
 from .store import InvalidNote
 
 app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
@@ -99,6 +110,38 @@ def api_create() -> Any:
     except InvalidNote as error:
         return {"error": str(error)}, 400
     return jsonify(note), 201
+
+
+@app.get("/api/notes/export")
+def api_export() -> Any:
+    """Every note, one JSON document per line, sent as it is read (streamed on Lambda
+    behind a streaming Function URL or REST API, and by `adapters serve`)."""
+    notes = store().list()
+    return Response(
+        stream_with_context(export_line(note) for note in notes),
+        content_type="application/x-ndjson",
+    )
+
+
+@app.get("/api/ticks")
+def api_ticks() -> Any:
+    """Server-Sent Events: `curl -N .../api/ticks?count=3&interval=1` shows them arrive."""
+    try:
+        ticks = TickRequest(request.args.get("count"), request.args.get("interval"))
+    except ValueError as error:
+        return {"error": str(error)}, 400
+
+    def events() -> Iterator[str]:
+        for number in range(ticks.count):
+            if number:
+                time.sleep(ticks.interval)
+            yield ticks.event(number)
+
+    return Response(
+        stream_with_context(events()),
+        content_type="text/event-stream",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 @app.get("/api/notes/<note_id>")

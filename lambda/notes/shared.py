@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from .store import NoteStore, store_from_environment
+from .store import Note, NoteStore, store_from_environment
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -34,3 +35,31 @@ def session_secret() -> str:
 def diagnostics_enabled() -> bool:
     """NOTES_DIAGNOSTICS=1 adds /api/diagnostics/crash, to see how a crash is answered."""
     return os.environ.get("NOTES_DIAGNOSTICS") == "1"
+
+
+class TickRequest:
+    """`/api/ticks?count=N&interval=S`: a bounded clock, to watch a stream arrive."""
+
+    MAX_COUNT = 20
+    MAX_INTERVAL = 2.0
+
+    def __init__(self, count: str | None, interval: str | None) -> None:
+        try:
+            self.count = int(count) if count else 5
+            self.interval = float(interval) if interval else 1.0
+        except ValueError:
+            raise ValueError("count must be a whole number and interval a number") from None
+        if not 1 <= self.count <= self.MAX_COUNT:
+            raise ValueError(f"count must be from 1 to {self.MAX_COUNT}")
+        if not 0 <= self.interval <= self.MAX_INTERVAL:  # also refuses nan
+            raise ValueError(f"interval must be from 0 to {self.MAX_INTERVAL} seconds")
+
+    def event(self, number: int) -> str:
+        """One Server-Sent Event."""
+        data = json.dumps({"tick": number + 1, "of": self.count})
+        return f"event: tick\ndata: {data}\n\n"
+
+
+def export_line(note: Note) -> str:
+    """One note of `/api/notes/export` (newline-delimited JSON)."""
+    return json.dumps(note, ensure_ascii=False) + "\n"
