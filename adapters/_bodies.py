@@ -16,7 +16,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .model import Response
 
 DEFAULT_TEXT_MIME_TYPES: tuple[str, ...] = (
     "text/",
@@ -96,21 +95,12 @@ def decode_base64(text: str) -> bytes:
         raise BadEventError("body is marked base64-encoded but is not valid base64") from None
 
 
-def encode_body(response: Response, text_types: TextTypes) -> tuple[str, bool]:
-    """The response body for a JSON payload, and whether it is base64-encoded."""
-    body = response.body
+def encode_body(
+    body: bytes, content_type: str | None, content_encoding: str | None, text_types: TextTypes
+) -> tuple[str, bool]:
+    """A response body for a JSON payload, and whether it is base64-encoded."""
     if not body:
         return "", False
-    if type(body) is not bytes:
-        raise TypeError("a streamed body must be read whole before it is encoded")
-    content_type = None
-    content_encoding = None
-    for name, value in response.headers:
-        lowered = name.lower()
-        if lowered == "content-type":
-            content_type = value
-        elif lowered == "content-encoding":
-            content_encoding = value
     compressed = content_encoding is not None and content_encoding.strip().lower() != "identity"
     if not compressed and text_types.is_text(content_type):
         try:

@@ -30,29 +30,34 @@ def mount(request: Request, base_path: str) -> None:
     request.root_path = base_path
 
 
-def forbids_body(request: Request, status: int) -> bool:
-    return request.method == "HEAD" or status in NO_BODY_STATUSES or status < 200
-
-
-async def checked(request: Request, response: Response) -> Response:
+def check(request: Request, response: Response) -> Response:
     """Refuse unsafe headers with a 500; drop bodies that HTTP forbids (HEAD, 1xx, 204, 304).
 
-    A streamed body that will not be sent is closed here, which stops the app.
+    For a complete body; `checked` is the same for any body.
     """
     problem = find_unsafe_header(response.headers)
     if problem is not None:
         logger().error("Response replaced by a 500: the app sent an %s", problem)
-        await discard(response)
         return plain_response(500, "Internal Server Error")
-    if response.body and forbids_body(request, response.status):
-        await discard(response)
+    status = response.status
+    if response.body and (request.method == "HEAD" or status < 200 or status in NO_BODY_STATUSES):
         response.body = b""
     return response
 
 
-async def discard(response: Response) -> None:
-    """Close a streamed body nobody will read."""
+async def checked(request: Request, response: Response) -> Response:
+    """`check` for any body: a streamed one that will not be sent is closed (stopping the app)."""
     body = response.body
+    if type(body) is bytes:
+        return check(request, response)
+    final = check(request, response)
+    if final is not response or response.body is not body:  # the stream will not be sent
+        await close_body(body)
+    return final
+
+
+async def close_body(body: object) -> None:
+    """Close a streamed body nobody will read."""
     if isinstance(body, SyncByteStream):
         body.close()
     elif isinstance(body, AsyncByteStream):

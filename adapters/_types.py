@@ -6,7 +6,7 @@ without importing any framework.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
 from types import TracebackType
 from typing import Any, Literal, Union
 
@@ -33,5 +33,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HeaderList = list[tuple[str, str]]
 """Header pairs. Request names are lowercase; response names are as the app wrote them."""
+
+RequestHeaders = Collection[tuple[str, str]]
+"""A request's header pairs, lowercase names, in order: a list, or a view of the event's
+own header map when that already is exactly this (no copy on the hot path)."""
 
 LifespanMode = Literal["auto", "on", "off"]

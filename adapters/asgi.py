@@ -30,12 +30,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from ._types import ASGIApp, HeaderList, Message, Scope
+    from ._types import ASGIApp, HeaderList, Message, RequestHeaders, Scope
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 
 
-def encode_headers(headers: HeaderList) -> list[tuple[bytes, bytes]]:
+def encode_headers(headers: RequestHeaders) -> list[tuple[bytes, bytes]]:
     """ASGI's byte pairs; the fast path is plain latin-1, almost every request's case."""
     try:
         return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from ._detect import Interface
     from ._types import Event, LambdaContext, LifespanMode
-    from .access_log import AccessWriter
+    from .access_log import AccessWriter, Emit
     from .model import AsyncByteStream, Request, Response
     from .sources.base import EventSource
     from .wsgi import EnvironHook
@@ -106,6 +106,8 @@ class LambdaHandler:
         self._cold = True
         self._hooked = self.interface == "wsgi"
         self._warned_buffered_stream = False
+        self._source: EventSource = _NOTHING  # the last event's source, tried first
+        self._sync = self.interface == "wsgi"
         self._run: Callable[[Coroutine[Any, Any, Any]], Any]
         if self.interface == "wsgi":
             self._run = complete
@@ -116,14 +118,19 @@ class LambdaHandler:
 
     def __call__(self, event: Event, context: LambdaContext = None) -> Event:
         started = perf_counter()
-        source = detect_source(event, self.sources)
+        source = self._source
+        if self.sources or type(event) is not dict or not source.matches(event):
+            source = self._source = detect_source(event, self.sources)
         request = self._parse(source, event, context)
         if type(request) is not _Refused:
             if source.streams and self.response_mode == "streaming":
                 self._warn_buffered_stream()
-            response = self._run(self.runner.respond(request))
-            if not self._hooked:
-                self._hook_shutdown()
+            if self._sync:
+                response = self.runner.respond_sync(request)
+            else:
+                response = self._run(self.runner.respond(request))
+                if not self._hooked:
+                    self._hook_shutdown()
         else:
             response, request = request.response, None
         result = self._render(source, response, event)
@@ -198,7 +205,7 @@ class LambdaHandler:
 
     def _log_access(
         self,
-        emit: Callable[..., None],
+        emit: Emit,
         source: EventSource,
         request: Request | None,
         response: Response,
@@ -209,16 +216,18 @@ class LambdaHandler:
         if request is None:
             method, path = "-", "-"
         else:
-            method, path = request.method, decode_path(request.raw_path).decode("utf-8", "replace")
+            raw = request.raw_path
+            method = request.method
+            path = (decode_path(raw) if b"%" in raw else raw).decode("utf-8", "replace")
         try:
             emit(
-                source=source.name,
-                method=method,
-                path=path,
-                status=response.status,
-                duration=perf_counter() - started,
-                request_id=getattr(context, "aws_request_id", None),
-                cold_start=cold,
+                source.name,
+                method,
+                path,
+                response.status,
+                perf_counter() - started,
+                getattr(context, "aws_request_id", None),
+                cold,
             )
         except Exception:
             logger().exception("The access log writer failed")
@@ -245,6 +254,18 @@ class LambdaHandler:
             owner.run(self.runner.shutdown())
         except LifespanError:
             logger().exception("ASGI lifespan shutdown failed")
+
+
+class _NoSource:
+    """Stands for "no event seen yet": matches nothing."""
+
+    streams = False
+
+    def matches(self, event: Event) -> bool:
+        return False
+
+
+_NOTHING: Any = _NoSource()
 
 
 class _Refused:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
     from typing import Any, TypeAlias
 
-    from ._types import HeaderList, LambdaContext
+    from ._types import HeaderList, LambdaContext, RequestHeaders
 
     Body: TypeAlias = "bytes | SyncByteStream | AsyncByteStream"
 
@@ -51,13 +51,12 @@ class Request:
         "server",
     )
 
-    def __init__(
+    def __init__(  # positional in the sources' hot paths: keywords cost 4,700 instructions
         self,
-        *,
         method: str,
         raw_path: bytes,
         query_string: bytes = b"",
-        headers: HeaderList | None = None,
+        headers: RequestHeaders | None = None,
         body: bytes = b"",
         scheme: str = "https",
         server: tuple[str, int] | None = None,
@@ -69,7 +68,7 @@ class Request:
         self.method = method
         self.raw_path = raw_path
         self.query_string = query_string
-        self.headers: HeaderList = [] if headers is None else headers
+        self.headers: RequestHeaders = [] if headers is None else headers
         self.body = body
         self.scheme = scheme
         self.server = server

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from io import BytesIO
+from urllib.parse import unquote_to_bytes
 
 from ._headers import to_latin1_bytes
 from ._log import logger
@@ -28,12 +29,12 @@ if TYPE_CHECKING:
     EnvironHook = Callable[[Environ, Request], None]
     """Called with each environ before the app runs, to add keys of its own (compat layers)."""
 
-_SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": None}
-_ENVIRON_KEYS: dict[str, str] = {}
+_ENVIRON_KEYS: dict[str, str] = {"content-type": "CONTENT_TYPE", "content-length": ""}
+"""The environ key of each header name seen ("" for one that is not passed on), kept:
+the same few names arrive on every request."""
 
 
 def _environ_key(name: str) -> str:
-    """HTTP_* for a header name, remembered: the same few names arrive on every request."""
     key = "HTTP_" + name.upper().replace("-", "_")
     if len(_ENVIRON_KEYS) < 1024:  # bounded: names come from clients
         _ENVIRON_KEYS[name] = key
@@ -42,23 +43,29 @@ def _environ_key(name: str) -> str:
 
 def build_environ(request: Request) -> Environ:
     """The WSGI environ for a request: latin-1 strings throughout, as PEP 3333 requires."""
-    script_name, path_info = split_mount(request.raw_path, request.root_path)
-    server_name, server_port = request.server or (
-        "localhost",
-        443 if request.scheme == "https" else 80,
-    )
+    raw_path = request.raw_path
+    if request.root_path:
+        script, path = split_mount(raw_path, request.root_path)
+        script_name = script.decode("latin-1")
+    else:
+        path = unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
+        script_name = ""
+    server = request.server
+    if server is None:
+        server = ("localhost", 443 if request.scheme == "https" else 80)
+    body = request.body
     environ: Environ = {
         "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": script_name.decode("latin-1"),
-        "PATH_INFO": path_info.decode("latin-1"),
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path.decode("latin-1"),
         "QUERY_STRING": request.query_string.decode("latin-1"),
-        "CONTENT_LENGTH": str(len(request.body)),
-        "SERVER_NAME": server_name,
-        "SERVER_PORT": str(server_port),
+        "CONTENT_LENGTH": str(len(body)),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": request.scheme,
-        "wsgi.input": BytesIO(request.body),
+        "wsgi.input": BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
@@ -67,21 +74,22 @@ def build_environ(request: Request) -> Environ:
         "aws.event": request.event,
         "aws.context": request.context,
     }
-    if request.client is not None:
-        environ["REMOTE_ADDR"] = request.client[0]
-        environ["REMOTE_PORT"] = str(request.client[1])
-    for name, value in request.headers:
-        key = _SPECIAL_HEADERS.get(name, "")
+    client = request.client
+    if client is not None:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    keys = _ENVIRON_KEYS
+    for name, given in request.headers:
+        key = keys.get(name)
         if key is None:
+            key = _environ_key(name)
+        elif not key:
             continue  # CONTENT_LENGTH comes from the body actually received
-        if not key:
-            key = _ENVIRON_KEYS.get(name) or _environ_key(name)
-        text = value if value.isascii() else to_latin1_bytes(value).decode("latin-1")
+        value = given if given.isascii() else to_latin1_bytes(given).decode("latin-1")
         if key in environ:
-            separator = "; " if key == "HTTP_COOKIE" else ","
-            environ[key] = f"{environ[key]}{separator}{text}"
+            environ[key] = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
         else:
-            environ[key] = text
+            environ[key] = value
     return environ
 
 
@@ -94,12 +102,15 @@ class WSGIInterface:
         self.app = app
         self.environ_hook = environ_hook
 
-    async def respond(self, request: Request, stream: bool = False) -> Response:
-        """A coroutine that never awaits: drivers without a loop step it once."""
+    def answer(self, request: Request, stream: bool = False) -> Response:
         environ = build_environ(request)
         if self.environ_hook is not None:
             self.environ_hook(environ, request)
         return run_wsgi(self.app, environ, stream)
+
+    async def respond(self, request: Request, stream: bool = False) -> Response:
+        """`answer` as a coroutine that never awaits: drivers without a loop step it once."""
+        return self.answer(request, stream)
 
 
 class _Call:
@@ -141,9 +152,10 @@ def _describe(environ: Environ) -> str:
 
 
 def _close(result: object) -> None:
-    close: Any = getattr(result, "close", None)
-    if close is not None:
-        close()
+    if type(result) is not list:
+        close: Any = getattr(result, "close", None)
+        if close is not None:
+            close()
 
 
 def run_wsgi(app: WSGIApp, environ: Environ, stream: bool = False) -> Response:
@@ -159,12 +171,19 @@ def run_wsgi(app: WSGIApp, environ: Environ, stream: bool = False) -> Response:
                 status = parse_status(call.status)
                 return Response(status, call.headers, _WSGIBody(call, first, iterator, result))
         else:
+            written = call.written
             for chunk in iterator:
                 if chunk:
-                    call.write(chunk)
+                    call.headers_sent = True
+                    written.append(chunk if type(chunk) is bytes else bytes(chunk))
         _close(result)
         result = None
-        status = parse_status(call.status)
+        line = call.status
+        # "200 OK": three digits and a space; anything else the full check decides.
+        if type(line) is str and len(line) > 4 and line[3] == " " and line[:3].isdecimal():
+            status = int(line[:3])
+        else:
+            status = parse_status(line)
     except Exception:
         logger().exception("Unhandled exception in WSGI app (%s)", _describe(environ))
         if result is not None:
@@ -232,7 +251,7 @@ def parse_status(status: str | None) -> int:
     """The code from a status line such as '200 OK'; anything else is an app bug."""
     if status is None:
         raise RuntimeError("the app returned without calling start_response()")
-    code = status[:3]
-    if len(code) != 3 or not code.isdigit() or (len(status) > 3 and status[3] != " "):
+    code = status[:3] if type(status) is str else ""
+    if len(code) != 3 or not code.isdecimal() or (len(status) > 3 and status[3] != " "):
         raise ValueError(f"invalid WSGI status line {status!r}")
     return int(code)

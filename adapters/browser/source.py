@@ -45,15 +45,16 @@ async def request_from_fetch(fetch_request: Any, jar: CookieJar) -> Request:
     scheme = parts.scheme or "https"
     port = parts.port or (443 if scheme == "https" else 80)
     return Request(
-        method=method,
-        raw_path=raw_path,
-        query_string=parts.query.encode("latin-1", "replace"),
-        headers=headers,
-        body=body,
-        scheme=scheme,
-        server=(parts.hostname or "localhost", port),
-        client=None,
-        event=fetch_request,
+        method,  # method
+        raw_path,  # raw_path
+        parts.query.encode("latin-1", "replace"),  # query_string
+        headers,  # headers
+        body,  # body
+        scheme,  # scheme
+        (parts.hostname or "localhost", port),  # server
+        None,  # client
+        "",  # root_path
+        fetch_request,  # event
     )
 
 

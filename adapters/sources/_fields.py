@@ -9,7 +9,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._types import HeaderList
+    from .._types import HeaderList, RequestHeaders
 
 
 def get_mapping(container: dict[str, Any], key: str) -> dict[str, Any]:
@@ -29,17 +29,59 @@ def require_str(container: dict[str, Any], key: str, where: str = "event") -> st
     return value
 
 
-def header_pairs(headers: dict[str, Any]) -> HeaderList:
-    """Pairs from a name -> value or name -> [values] map, one pair per value."""
+ORIGIN_HEADERS = frozenset({"host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for"})
+"""The headers `read_headers` also reports by name: who asked, and whom (`_origin`)."""
+
+
+def read_headers(
+    container: dict[str, Any], key: str, lowercase_map: bool = False
+) -> tuple[RequestHeaders, dict[str, str]]:
+    """The header pairs of a name -> value or name -> [values] map (one pair per value,
+    names lowercase), and the last value of each of ORIGIN_HEADERS that is present.
+
+    With `lowercase_map`, for doors that send a map of lowercase names to strings (HTTP
+    APIs, Function URLs), such a map is used as it is, checked with two joins instead of
+    a loop: every invocation reads one.
+    """
+    headers = container.get(key)
+    if headers is None or headers == {}:
+        return [], {}
+    if type(headers) is not dict:
+        raise BadEventError(f"{key} must be an object, got {type(headers).__name__}")
+    if lowercase_map:
+        try:
+            names = "".join(headers)
+            "".join(headers.values())  # TypeError unless every value is a string
+        except TypeError:
+            names = "X"
+        if names.lower() == names:
+            return headers.items(), {
+                name: headers[name] for name in ORIGIN_HEADERS if name in headers
+            }
     pairs: HeaderList = []
-    for name, value in headers.items():
-        if isinstance(value, str):
-            pairs.append((name.lower(), value))
-        elif isinstance(value, list):
-            pairs.extend((name.lower(), str(item)) for item in value)
-        elif value is not None:
+    seen: dict[str, str] = {}
+    append = pairs.append
+    for given, value in headers.items():
+        name = given.lower()
+        if type(value) is str:
+            append((name, value))
+            last = value
+        elif type(value) is list:
+            if len(value) == 1:  # the usual case, without a comprehension to run
+                last = value[0] if type(value[0]) is str else str(value[0])
+                append((name, last))
+            elif value:
+                pairs.extend([(name, v if type(v) is str else str(v)) for v in value])
+                last = pairs[-1][1]
+            else:
+                continue
+        elif value is None:
+            continue
+        else:
             raise BadEventError(f"header {name!r} has a {type(value).__name__} value")
-    return pairs
+        if name in ORIGIN_HEADERS:
+            seen[name] = last
+    return pairs, seen
 
 
 def method_of(value: object) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .._bodies import decode_body
 from .._paths import encode_path
 from ..model import Request, Response
-from ._fields import get_mapping, header_pairs, method_of, require_str
+from ._fields import get_mapping, method_of, read_headers, require_str
 from ._origin import forwarded_client, server_and_scheme
 from ._query import encode_query
 from ._render import group_header_values, single_value_headers, status_line
@@ -53,22 +53,23 @@ class AlbSource(EventSource):
         method = method_of(event.get("httpMethod"))
         path = require_str(event, "path")
         multi = "multiValueHeaders" in event
-        headers = header_pairs(get_mapping(event, "multiValueHeaders" if multi else "headers"))
+        headers, seen = read_headers(event, "multiValueHeaders" if multi else "headers")
         query = get_mapping(event, "multiValueQueryStringParameters") or get_mapping(
             event, "queryStringParameters"
         )
-        server, scheme = server_and_scheme(headers, None, default_scheme="http")
+        server, scheme = server_and_scheme(seen, None, default_scheme="http")
         return Request(
-            method=method,
-            raw_path=encode_path(path),
-            query_string=encode_query(query, raw=True),
-            headers=headers,
-            body=decode_body(event.get("body"), event.get("isBase64Encoded")),
-            scheme=scheme,
-            server=server,
-            client=forwarded_client(headers),
-            event=event,
-            context=context,
+            method,  # method
+            encode_path(path),  # raw_path
+            encode_query(query, raw=True),  # query_string
+            headers,  # headers
+            decode_body(event.get("body"), event.get("isBase64Encoded")),  # body
+            scheme,  # scheme
+            server,  # server
+            forwarded_client(seen),  # client
+            "",  # root_path
+            event,  # event
+            context,  # context
         )
 
     def request_id(self, event: Event) -> str | None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from .._bodies import decode_body
 from .._paths import encode_path
+from ..errors import BadEventError
 from ..model import Request, Response
-from ._fields import get_mapping, header_pairs, method_of, require_str
+from ._fields import get_mapping, read_headers
 from ._origin import client_address, server_and_scheme
 from ._query import encode_query
 from ._render import group_header_values
@@ -26,11 +27,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._types import Event, HeaderList, LambdaContext
+    from .._types import Event, LambdaContext, RequestHeaders
     from ..testing import ExampleRequest
 
 
-def execute_api_stage(request_context: dict[str, object], headers: HeaderList) -> str:
+def execute_api_stage(request_context: dict[str, object], headers: RequestHeaders) -> str:
     """The '/stage' prefix clients use on the default execute-api domain, else ''.
 
     Custom domains map a stage to a base path of their own, and the `$default` stage has
@@ -63,40 +64,62 @@ class ApiGatewayV1Source(EventSource):
     def matches(self, event: Event) -> bool:
         request_context = event.get("requestContext")
         return (
-            isinstance(request_context, dict)
+            type(request_context) is dict
             and ("httpMethod" in event or "resource" in event)
+            and "elb" not in request_context  # ALB events carry httpMethod too
             and "connectionId" not in request_context  # WebSocket APIs share the shape
         )
 
     def parse(self, event: Event, context: LambdaContext) -> Request:
-        request_context = get_mapping(event, "requestContext")
-        method = method_of(event.get("httpMethod") or request_context.get("httpMethod"))
-        path = require_str(event, "path")
-        if not path.startswith("/"):
+        request_context = event.get("requestContext")
+        if type(request_context) is not dict:
+            request_context = get_mapping(event, "requestContext")
+        method = event.get("httpMethod") or request_context.get("httpMethod")
+        if type(method) is not str or not method:
+            raise BadEventError("event has no HTTP method")
+        path = event.get("path")
+        if type(path) is not str or not path:
+            raise BadEventError("event has no path")
+        if path[0] != "/":
             path = "/" + path
-        multi_headers = get_mapping(event, "multiValueHeaders")
-        headers = header_pairs(multi_headers or get_mapping(event, "headers"))
-        query = get_mapping(event, "multiValueQueryStringParameters") or get_mapping(
-            event, "queryStringParameters"
+        headers, seen = read_headers(
+            event, "multiValueHeaders" if event.get("multiValueHeaders") else "headers"
         )
+        query_key = (
+            "multiValueQueryStringParameters"
+            if event.get("multiValueQueryStringParameters")
+            else "queryStringParameters"
+        )
+        query = event.get(query_key)
+        if query and type(query) is not dict:
+            raise BadEventError(f"{query_key} must be an object, got {type(query).__name__}")
         root_path = execute_api_stage(request_context, headers)
         raw_path = encode_path(path)
         if root_path and not self._path_has_stage(path, root_path, request_context):
             raw_path = encode_path(root_path) + raw_path
-        server, scheme = server_and_scheme(headers, request_context.get("domainName"))
-        identity = get_mapping(request_context, "identity")
+        server, scheme = server_and_scheme(seen, request_context.get("domainName"))
+        identity = request_context.get("identity")
+        if type(identity) is not dict:
+            identity = get_mapping(request_context, "identity")
+        body = event.get("body")
+        if not body:
+            data = b""
+        elif type(body) is str and not event.get("isBase64Encoded"):
+            data = body.encode("utf-8")
+        else:
+            data = decode_body(body, event.get("isBase64Encoded"))
         return Request(
-            method=method,
-            raw_path=raw_path,
-            query_string=encode_query(query),
-            headers=headers,
-            body=decode_body(event.get("body"), event.get("isBase64Encoded")),
-            scheme=scheme,
-            server=server,
-            client=client_address(identity.get("sourceIp")),
-            root_path=root_path,
-            event=event,
-            context=context,
+            method.upper(),  # method
+            raw_path,  # raw_path
+            encode_query(query) if query else b"",  # query_string
+            headers,  # headers
+            data,  # body
+            scheme,  # scheme
+            server,  # server
+            client_address(identity.get("sourceIp")),  # client
+            root_path,  # root_path
+            event,  # event
+            context,  # context
         )
 
     @staticmethod

@@ -13,7 +13,7 @@ from .._headers import to_latin1_bytes
 from .._paths import encode_path, starts_with_segment
 from ..errors import BadEventError
 from ..model import Request, Response
-from ._fields import get_mapping, header_pairs, method_of, require_str
+from ._fields import get_mapping, read_headers
 from ._origin import client_address, server_and_scheme
 from ._results import result_body, result_headers, status_of
 from .apigateway_v1 import execute_api_stage
@@ -23,7 +23,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._types import Event, LambdaContext
+    from .._types import Event, HeaderList, LambdaContext
     from ..testing import ExampleRequest
 
 
@@ -34,65 +34,93 @@ class HttpApiV2Source(EventSource):
 
     def matches(self, event: Event) -> bool:
         request_context = event.get("requestContext")
-        return (
-            event.get("version") == "2.0"
-            and isinstance(request_context, dict)
-            and "serviceNetworkArn" not in request_context
-            and ("rawPath" in event or "http" in request_context)
-        )
+        if event.get("version") != "2.0" or type(request_context) is not dict:
+            return False
+        if "serviceNetworkArn" in request_context:
+            return False
+        if "rawPath" not in event and "http" not in request_context:
+            return False
+        return self.is_function_url(request_context) is self.function_url
+
+    function_url = False
+
+    @staticmethod
+    def is_function_url(request_context: dict[str, Any]) -> bool:
+        domain = request_context.get("domainName")
+        return type(domain) is str and ".lambda-url." in domain
 
     def parse(self, event: Event, context: LambdaContext) -> Request:
-        request_context = get_mapping(event, "requestContext")
-        http = get_mapping(request_context, "http")
-        method = method_of(http.get("method"))
-        raw_path = encode_path(require_str(event, "rawPath"))
-        headers = header_pairs(get_mapping(event, "headers"))
+        request_context = event.get("requestContext")
+        if type(request_context) is not dict:
+            request_context = get_mapping(event, "requestContext")
+        http = request_context.get("http")
+        if type(http) is not dict:
+            http = get_mapping(request_context, "http")
+        method = http.get("method")
+        if type(method) is not str or not method:
+            raise BadEventError("event has no HTTP method")
+        raw_path = event.get("rawPath")
+        if type(raw_path) is not str or not raw_path:
+            raise BadEventError("event has no rawPath")
+        headers, seen = read_headers(event, "headers", lowercase_map=True)
         cookies = event.get("cookies")
         if cookies:
-            if not isinstance(cookies, list):
+            if type(cookies) is not list:
                 raise BadEventError("cookies must be a list")
-            headers.append(("cookie", "; ".join(str(cookie) for cookie in cookies)))
+            headers = [*headers, ("cookie", "; ".join([str(cookie) for cookie in cookies]))]
         query = event.get("rawQueryString") or ""
-        if not isinstance(query, str):
+        if type(query) is not str:
             raise BadEventError("rawQueryString must be a string")
-        if self.query_may_start_with_question_mark and query.startswith("?"):
-            query = query[1:]
-        stage = execute_api_stage(request_context, headers)
-        root_path = stage if stage and starts_with_segment(raw_path, stage.encode()) else ""
-        server, scheme = server_and_scheme(headers, request_context.get("domainName"))
+        if query:
+            if self.query_may_start_with_question_mark and query[0] == "?":
+                query = query[1:]
+            query_string = query.encode("latin-1") if query.isascii() else to_latin1_bytes(query)
+        else:
+            query_string = b""
+        path = encode_path(raw_path)
+        stage = request_context.get("stage")
+        root_path = ""
+        if stage and stage != "$default":
+            prefix = execute_api_stage(request_context, headers)
+            if prefix and starts_with_segment(path, prefix.encode()):
+                root_path = prefix
+        server, scheme = server_and_scheme(seen, request_context.get("domainName"))
+        body = event.get("body")
+        if not body:
+            data = b""
+        elif type(body) is str and not event.get("isBase64Encoded"):
+            data = body.encode("utf-8")
+        else:
+            data = decode_body(body, event.get("isBase64Encoded"))
         return Request(
-            method=method,
-            raw_path=raw_path,
-            query_string=to_latin1_bytes(query),
-            headers=headers,
-            body=decode_body(event.get("body"), event.get("isBase64Encoded")),
-            scheme=scheme,
-            server=server,
-            client=client_address(http.get("sourceIp")),
-            root_path=root_path,
-            event=event,
-            context=context,
+            method.upper(),  # method
+            path,  # raw_path
+            query_string,  # query_string
+            headers,  # headers
+            data,  # body
+            scheme,  # scheme
+            server,  # server
+            client_address(http.get("sourceIp")),  # client
+            root_path,  # root_path
+            event,  # event
+            context,  # context
         )
 
     def prelude(self, response: Response, event: Event) -> dict[str, Any]:
-        headers: dict[str, str] = {}
-        cookies: list[str] = []
-        for name, value in response.headers:
-            key = name.lower()
-            if key == "set-cookie":
-                cookies.append(value)
-            else:
-                headers[key] = f"{headers[key]},{value}" if key in headers else value
+        headers, cookies = split_cookies(response.headers)
         result: dict[str, Any] = {"statusCode": response.status, "headers": headers}
         if cookies:
             result["cookies"] = cookies
         return result
 
     def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
-        result = self.prelude(response, event)
-        cookies = result.pop("cookies", None)
-        result["body"] = body
-        result["isBase64Encoded"] = is_base64
+        headers, cookies = split_cookies(response.headers)
+        result: Event = {
+            "statusCode": response.status,
+            "headers": headers,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
         if cookies:
             result["cookies"] = cookies
         return result
@@ -114,6 +142,22 @@ class HttpApiV2Source(EventSource):
 
     def example_event(self, request: ExampleRequest) -> Event:
         return v2_event(request, request.stage or "$default")
+
+
+def split_cookies(headers: HeaderList) -> tuple[dict[str, str], list[str]]:
+    """Payload 2.0's response headers: lowercase names, repeats comma-joined, and every
+    Set-Cookie apart ("each cookie becomes a set-cookie header")."""
+    joined: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "set-cookie":
+            cookies.append(value)
+        elif key in joined:
+            joined[key] = f"{joined[key]},{value}"
+        else:
+            joined[key] = value
+    return joined, cookies
 
 
 def v2_event(request: ExampleRequest, stage: str) -> Event:

@@ -86,8 +86,21 @@ class EventSource(ABC):
 
     def render(self, response: Response, event: Event, text_types: TextTypes) -> Event:
         """The buffered result for a complete response, within the door's size limit."""
-        body, is_base64 = encode_body(response, text_types)
-        size = payload_size(response, body)
+        body = response.body
+        if type(body) is not bytes:
+            raise TypeError("a streamed body must be read whole before it is rendered")
+        content_type = content_encoding = None
+        size = 200  # a close upper bound on the JSON around the body and headers
+        for name, value in response.headers:
+            size += len(name) + len(value) + 8
+            if name[:1] in ("C", "c") and len(name) in (12, 16):
+                lowered = name.lower()
+                if lowered == "content-type":
+                    content_type = value
+                elif lowered == "content-encoding":
+                    content_encoding = value
+        text, is_base64 = encode_body(body, content_type, content_encoding, text_types)
+        size += len(text) if text.isascii() else len(text.encode("utf-8"))
         limit = self.response_limit(event)
         if size > limit:
             logger().error(
@@ -100,8 +113,8 @@ class EventSource(ABC):
                 f"Internal Server Error: the response ({size} bytes encoded) exceeds the "
                 f"{limit} byte limit of {self.name}.",
             )
-            body, is_base64 = encode_body(response, text_types)
-        return self.shape(response, body, is_base64, event)
+            text, is_base64 = response.body.decode(), False  # type: ignore[union-attr]
+        return self.shape(response, text, is_base64, event)
 
     def prelude(self, response: Response, event: Event) -> dict[str, Any]:
         """The JSON prelude of a streamed response: status, headers and cookies."""
@@ -113,14 +126,6 @@ class EventSource(ABC):
 
         prelude = json.dumps(self.prelude(response, event), separators=(",", ":"))
         return prelude.encode("utf-8") + PRELUDE_DELIMITER
-
-
-def payload_size(response: Response, body: str) -> int:
-    """A close upper estimate of the JSON payload size, without serialising it."""
-    size = 200 + (len(body) if body.isascii() else len(body.encode("utf-8")))
-    for name, value in response.headers:
-        size += len(name) + len(value) + 8
-    return size
 
 
 def split_stream(payload: bytes) -> tuple[dict[str, Any], bytes]:

@@ -14,7 +14,7 @@ from .._paths import encode_path
 from ..errors import BadEventError
 from ..model import Request, Response
 from ._fields import get_mapping, method_of, require_str
-from ._origin import client_address, server_and_scheme
+from ._origin import client_address, origin_headers, server_and_scheme
 from ._render import status_line
 from ._results import result_body
 from .base import EventSource
@@ -86,20 +86,23 @@ class CloudFrontSource(EventSource):
         if not isinstance(query, str):
             raise BadEventError("cf.request.querystring must be a string")
         forwarded_proto = [v for n, v in headers if n == "cloudfront-forwarded-proto"]
-        server, scheme = server_and_scheme(headers, config.get("distributionDomainName"))
+        server, scheme = server_and_scheme(
+            origin_headers(headers), config.get("distributionDomainName")
+        )
         if forwarded_proto:
             scheme = forwarded_proto[-1].lower()
         return Request(
-            method=method,
-            raw_path=encode_path(uri),
-            query_string=query.encode("latin-1", "replace"),
-            headers=headers,
-            body=body,
-            scheme=scheme,
-            server=server,
-            client=client_address(request.get("clientIp")),
-            event=event,
-            context=context,
+            method,  # method
+            encode_path(uri),  # raw_path
+            query.encode("latin-1", "replace"),  # query_string
+            headers,  # headers
+            body,  # body
+            scheme,  # scheme
+            server,  # server
+            client_address(request.get("clientIp")),  # client
+            "",  # root_path
+            event,  # event
+            context,  # context
         )
 
     def response_limit(self, event: Event) -> int:

@@ -19,14 +19,9 @@ class FunctionUrlSource(HttpApiV2Source):
     name = "Lambda Function URL"
     key = "function-url"
     streams = True
+    function_url = True  # recognised by the domain (HttpApiV2Source.matches)
     # The Function URL page shows `rawQueryString` both with and without a leading "?".
     query_may_start_with_question_mark = True
-
-    def matches(self, event: Event) -> bool:
-        if not super().matches(event):
-            return False
-        domain = event["requestContext"].get("domainName")
-        return isinstance(domain, str) and ".lambda-url." in domain
 
     def example_event(self, request: ExampleRequest) -> Event:
         return v2_event(request, "$default")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .._bodies import decode_body
 from .._paths import encode_path
 from ..model import Request, Response
-from ._fields import get_mapping, header_pairs, method_of, require_str
+from ._fields import get_mapping, method_of, read_headers, require_str
 from ._origin import forwarded_client, server_and_scheme
 from ._query import encode_query
 from ._render import single_value_headers, status_line
@@ -36,21 +36,22 @@ class LatticeSourceBase(EventSource):
     def parse(self, event: Event, context: LambdaContext) -> Request:
         method = method_of(event.get("method"))
         path = require_str(event, self.path_key)
-        headers = header_pairs(get_mapping(event, "headers"))
+        headers, seen = read_headers(event, "headers")
         path, _, query_in_path = path.partition("?")
         query = encode_query(get_mapping(event, self.query_key), raw=True)
-        server, scheme = server_and_scheme(headers, None)
+        server, scheme = server_and_scheme(seen, None)
         return Request(
-            method=method,
-            raw_path=encode_path(path),
-            query_string=query or query_in_path.encode("latin-1", "replace"),
-            headers=headers,
-            body=decode_body(event.get("body"), event.get(self.base64_key)),
-            scheme=scheme,
-            server=server,
-            client=forwarded_client(headers),
-            event=event,
-            context=context,
+            method,  # method
+            encode_path(path),  # raw_path
+            query or query_in_path.encode("latin-1", "replace"),  # query_string
+            headers,  # headers
+            decode_body(event.get("body"), event.get(self.base64_key)),  # body
+            scheme,  # scheme
+            server,  # server
+            forwarded_client(seen),  # client
+            "",  # root_path
+            event,  # event
+            context,  # context
         )
 
     def request_id(self, event: Event) -> str | None:
