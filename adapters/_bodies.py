@@ -66,7 +66,7 @@ def decode_body(body: object, is_base64: object) -> bytes:
     """The request body as bytes; a body that cannot be what it claims is a bad event."""
     if body is None or body == "":
         return b""
-    if not isinstance(body, str):
+    if type(body) is not str:
         raise BadEventError(f"body must be a string, got {type(body).__name__}")
     if is_base64:
         return decode_base64(body)

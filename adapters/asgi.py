@@ -17,7 +17,9 @@ returned by then, its body is plain bytes (most responses); otherwise it is an
 from __future__ import annotations
 
 import asyncio
+import types
 from collections import deque
+from types import CoroutineType
 from typing import Any
 
 from ._headers import to_latin1_bytes
@@ -28,7 +30,7 @@ from .model import AsyncByteStream, Request, Response, plain_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Generator
 
     from ._types import ASGIApp, HeaderList, Message, RequestHeaders, Scope
 
@@ -153,6 +155,12 @@ class _HttpCycle:
         return chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
 
 
+@types.coroutine
+def _one_turn() -> Generator[None, None, None]:
+    """Let everything ready run once (asyncio.sleep(0) without its checks)."""
+    yield
+
+
 def _describe(scope: Scope) -> str:
     return f"{scope['method']} {scope['path']}"
 
@@ -200,7 +208,7 @@ class _StreamingCycle(_HttpCycle):
         self.reader: asyncio.Future[None] | None = None
         self.drained: asyncio.Future[None] | None = None
         self.error: BaseException | None = None
-        self.task: asyncio.Task[None] | None = None
+        self.task: asyncio.Future[None] | None = None
         self.queued = 0
 
     async def send(self, message: Message) -> None:
@@ -246,7 +254,7 @@ class _StreamingCycle(_HttpCycle):
         await self.reader
         self.reader = None
 
-    def app_done(self, task: asyncio.Task[None], scope: Scope) -> None:
+    def app_done(self, task: asyncio.Future[None], scope: Scope) -> None:
         if task.cancelled():
             if not self.complete:
                 logger().info("Response abandoned by its reader: ASGI app stopped (%s)",
@@ -272,7 +280,20 @@ async def stream_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
     Failures before that give a complete generic 500, as in `run_asgi`.
     """
     cycle = _StreamingCycle(body)
-    task = cycle.task = asyncio.ensure_future(app(scope, cycle.receive, cycle.send))
+    called = app(scope, cycle.receive, cycle.send)
+    task = cycle.task = (
+        asyncio.Task(called, name="adapters-app")  # named: a default name costs a format
+        if type(called) is CoroutineType
+        else asyncio.ensure_future(called)  # an awaitable of another kind
+    )
+    await _one_turn()  # the app's first step; most apps answer whole within it
+    if task.done() and cycle.complete:
+        if not task.cancelled() and task.exception() is not None:
+            logger().error(
+                "Unhandled exception in ASGI app (%s)", _describe(scope), exc_info=task.exception()
+            )
+        assert cycle.status is not None
+        return Response(cycle.status, cycle.headers, cycle.body())
     task.add_done_callback(lambda done: cycle.app_done(done, scope))
     while cycle.status is None and not cycle.complete:
         await cycle.wait()
@@ -289,7 +310,7 @@ async def stream_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
 class _ASGIBody(AsyncByteStream):
     __slots__ = ("_cycle", "_finished", "_task")
 
-    def __init__(self, cycle: _StreamingCycle, task: asyncio.Task[None]) -> None:
+    def __init__(self, cycle: _StreamingCycle, task: asyncio.Future[None]) -> None:
         self._cycle = cycle
         self._task = task
         self._finished = False

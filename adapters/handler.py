@@ -19,6 +19,7 @@ from .errors import BadEventError
 from .model import SyncByteStream, plain_response
 from .runner import AppRunner
 from .sources import detect_source
+from .sources.base import HTTP_INTEGRATION_CONTENT_TYPE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -145,7 +146,9 @@ class LambdaHandler:
         produced) when `response_mode` is "streaming" and the event's front door can
         stream; otherwise the buffered result, as `__call__` gives it.
         """
-        source = detect_source(event, self.sources)
+        source = self._source
+        if self.sources or type(event) is not dict or not source.matches(event):
+            source = self._source = detect_source(event, self.sources)
         if not (source.streams and self.response_mode == "streaming"):
             return self(event, context)
         started = perf_counter()
@@ -317,8 +320,6 @@ class ResponseStream(SyncByteStream):
         body: bytes | SyncByteStream,
         done: Callable[[], None] | None = None,
     ) -> None:
-        from .sources.base import HTTP_INTEGRATION_CONTENT_TYPE
-
         self.content_type = HTTP_INTEGRATION_CONTENT_TYPE
         self._head = head
         self._body = body

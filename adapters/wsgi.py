@@ -165,7 +165,7 @@ def run_wsgi(app: WSGIApp, environ: Environ, stream: bool = False) -> Response:
     try:
         result = app(environ, call.start_response)
         iterator = iter(result)
-        if stream:
+        if stream and type(result) is not list:  # a list is complete: nothing to wait for
             first = _first_chunk(call, iterator)
             if first is not None:
                 status = parse_status(call.status)

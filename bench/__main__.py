@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import browser, cold, emulator, invocation
+from . import browser, cold, emulator, instructions, invocation
 from .report import evaluate_targets, render_table, write_json
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-emulator", action="store_true", help="skip the Lambda cold starts through the RIE"
     )
+    parser.add_argument(
+        "--no-instructions", action="store_true", help="skip the callgrind instruction counts"
+    )
     args = parser.parse_args(argv)
     settings = invocation.QUICK if args.quick else invocation.FULL
     cold_runs, emulator_runs = (3, 1) if args.quick else (15, 5)
@@ -45,6 +48,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"bench: {'quick' if args.quick else 'full'} run")
     log("per-invocation time")
     results: dict[str, Any] = {"invocation": invocation.run(settings, log)}
+    log("instruction counts (callgrind)")
+    if args.no_instructions:
+        results["instructions"] = {"skipped": "--no-instructions"}
+    else:
+        counting = (
+            instructions.Settings(
+                n1=20, n2=60, warmup=10, repeat=False, sources=("http",), details=False
+            )
+            if args.quick
+            else instructions.Settings()
+        )
+        results["instructions"] = instructions.run(log, counting)
     log("cold cost (subprocesses)")
     results["cold"] = cold.run(cold_runs, log)
     log("Lambda cold start through the runtime emulator")

@@ -25,14 +25,13 @@ from adapters.sources import detect_source
 
 from .apps import make_flask, make_starlette
 from .invocation import (
-    HEADERS,
     SMALL_BODY,
-    FakeContext,
     asgi_direct,
     asgi_scope,
     quiet_stdout,
     wsgi_direct,
 )
+from .requests import HEADERS, FakeContext
 
 
 def per_call_us(call: Callable[[], Any], number: int, repeat: int) -> float:

@@ -20,6 +20,12 @@ TARGETS = {
     "binary_1mb_vs_base64": "1 MB binary request+response <= 1.2 x (b64decode + b64encode of 1 MB)",
     "browser_sw_warm": "browser warm request via service worker <= 2 ms median",
     "browser_page_load": "page load to first response <= 0.5 x plain Pyodide boot + import",
+    "instructions_vs_minimal": "adapter overhead (instructions, bare apps, defaults) <= 1.5 x "
+    "a minimal hand-rolled adapter's",
+    "instructions_wsgi_vs_apig_wsgi": "WSGI adapter overhead (instructions) <= 0.8 x apig-wsgi's",
+    "instructions_asgi_vs_mangum": "ASGI adapter overhead (instructions) <= 0.5 x Mangum's "
+    "(lifespan off)",
+    "streaming_vs_buffered": "streaming adds <= 10% over buffered (small response, instructions)",
 }
 
 
@@ -126,10 +132,68 @@ def evaluate_targets(results: dict[str, Any]) -> dict[str, Any]:
         check,
     )
     targets["binary_1mb_vs_base64"] = _binary_target(invocation)
+    targets.update(_instruction_targets(results.get("instructions", {})))
     targets.update(_browser_targets(results["browser"]["figures"]))
     for key, target in targets.items():
         target["target"] = TARGETS[key]
     return targets
+
+
+def _instruction_targets(counts: dict[str, Any]) -> dict[str, Any]:
+    """The overhead ratios from callgrind's instruction counts, worst event first; the
+    like-for-like ratio without the access log (the peers write none) is shown beside."""
+    keys = (
+        "instructions_vs_minimal", "instructions_wsgi_vs_apig_wsgi",
+        "instructions_asgi_vs_mangum", "streaming_vs_buffered",
+    )  # fmt: skip
+    if "results" not in counts:
+        reason = counts.get("skipped", "not measured")
+        return {key: _target(NO_DATA, f"skipped ({reason})", "-", None) for key in keys}
+    results = counts["results"]
+
+    def ratios(impl: str, reference: str) -> tuple[dict[str, float], dict[str, float]]:
+        default = {s: rows[impl][f"ratio_vs_{reference}"] for s, rows in results.items()}
+        nolog = {s: rows[f"{impl}-nolog"][f"ratio_vs_{reference}"] for s, rows in results.items()}
+        return default, nolog
+
+    def judged(pairs: list[tuple[str, str, str]], limit: float) -> dict[str, Any]:
+        shown, worst, detail = [], 0.0, {}
+        for label, impl, reference in pairs:
+            default, nolog = ratios(impl, reference)
+            worst = max(worst, *default.values())
+            detail[label] = {"default": default, "no_access_log": nolog}
+            shown.append(
+                f"{label} "
+                + ", ".join(f"{SOURCES_BY_KEY.get(k, k)} {v:.2f}x" for k, v in default.items())
+                + " (no log: "
+                + ", ".join(f"{v:.2f}x" for v in nolog.values())
+                + ")"
+            )
+        return _target(MET if worst <= limit else NOT_MET, "; ".join(shown), f"<= {limit}x",
+                       worst, detail)  # fmt: skip
+
+    targets = {
+        "instructions_vs_minimal": judged(
+            [("WSGI", "wsgi/adapters", "minimal"), ("ASGI", "asgi/adapters", "minimal")], 1.5
+        ),
+        "instructions_wsgi_vs_apig_wsgi": judged([("WSGI", "wsgi/adapters", "apig-wsgi")], 0.8),
+        "instructions_asgi_vs_mangum": judged([("ASGI", "asgi/adapters", "mangum")], 0.5),
+    }
+    streaming = counts.get("streaming") or {}
+    if streaming:
+        worst_pct = max(row["streaming_adds_pct"] for row in streaming.values())
+        shown = ", ".join(
+            f"{name.upper()} {row['streaming_adds_pct']:+.1f}%" for name, row in streaming.items()
+        )
+        targets["streaming_vs_buffered"] = _target(
+            MET if worst_pct <= 10 else NOT_MET, shown, "<= +10%", worst_pct, streaming
+        )
+    else:
+        targets["streaming_vs_buffered"] = _target(NO_DATA, "-", "<= +10%", None)
+    return targets
+
+
+SOURCES_BY_KEY = {"http": "HTTP API 2.0", "rest": "REST 1.0"}
 
 
 def _binary_target(invocation: dict[str, Any]) -> dict[str, Any]:
@@ -280,6 +344,15 @@ def _invocation_lines(invocation: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _instruction_lines(counts: dict[str, Any]) -> list[str]:
+    from .instructions import render_table as instruction_table
+
+    return [
+        "== Instructions per invocation (callgrind) ==",
+        *instruction_table(counts).splitlines(),
+    ]
+
+
 def _cold_lines(cold_results: dict[str, Any]) -> list[str]:
     rows = []
     for subject in cold_results["subjects"].values():
@@ -373,6 +446,7 @@ def _target_lines(targets: dict[str, Any]) -> list[str]:
 def render_table(results: dict[str, Any]) -> str:
     sections: list[Callable[[], list[str]]] = [
         lambda: _invocation_lines(results["invocation"]),
+        lambda: _instruction_lines(results.get("instructions", {})),
         lambda: _cold_lines(results["cold"]),
         lambda: _emulator_lines(results["emulator"]),
         lambda: _browser_lines(results["browser"]),

@@ -50,6 +50,7 @@ def test_table_has_every_section_and_target_row(
     table = completed.stdout
     for heading in (
         "== Per invocation",
+        "== Instructions per invocation (callgrind) ==",
         "== Cold cost",
         "== Lambda cold start",
         "== Browser",

@@ -101,13 +101,7 @@ class ApiGatewayV1Source(EventSource):
         identity = request_context.get("identity")
         if type(identity) is not dict:
             identity = get_mapping(request_context, "identity")
-        body = event.get("body")
-        if not body:
-            data = b""
-        elif type(body) is str and not event.get("isBase64Encoded"):
-            data = body.encode("utf-8")
-        else:
-            data = decode_body(body, event.get("isBase64Encoded"))
+        data = decode_body(event.get("body"), event.get("isBase64Encoded"))
         return Request(
             method.upper(),  # method
             raw_path,  # raw_path

@@ -85,13 +85,7 @@ class HttpApiV2Source(EventSource):
             if prefix and starts_with_segment(path, prefix.encode()):
                 root_path = prefix
         server, scheme = server_and_scheme(seen, request_context.get("domainName"))
-        body = event.get("body")
-        if not body:
-            data = b""
-        elif type(body) is str and not event.get("isBase64Encoded"):
-            data = body.encode("utf-8")
-        else:
-            data = decode_body(body, event.get("isBase64Encoded"))
+        data = decode_body(event.get("body"), event.get("isBase64Encoded"))
         return Request(
             method.upper(),  # method
             path,  # raw_path

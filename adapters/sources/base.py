@@ -21,6 +21,7 @@ from ..model import Request, Response, plain_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any, ClassVar
 
     from .._types import Event, LambdaContext
@@ -122,10 +123,21 @@ class EventSource(ABC):
 
     def stream_head(self, response: Response, event: Event) -> bytes:
         """The bytes a streamed response starts with: the JSON prelude and its delimiter."""
+        return _compact_json(self.prelude(response, event)).encode("utf-8") + PRELUDE_DELIMITER
+
+
+def _compact_json(value: Any) -> str:
+    """JSON without spaces, from one encoder made on first use (json.dumps with arguments
+    builds a new encoder on every call)."""
+    global _encode  # noqa: PLW0603 - made once, on the first streamed response
+    if _encode is None:
         import json
 
-        prelude = json.dumps(self.prelude(response, event), separators=(",", ":"))
-        return prelude.encode("utf-8") + PRELUDE_DELIMITER
+        _encode = json.JSONEncoder(separators=(",", ":")).encode
+    return _encode(value)
+
+
+_encode: Callable[[Any], str] | None = None
 
 
 def split_stream(payload: bytes) -> tuple[dict[str, Any], bytes]:
