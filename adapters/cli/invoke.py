@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import json
 import sys
@@ -45,12 +44,15 @@ def read_event(source: str) -> Any:
         raise CommandError(f"the event is not valid JSON: {error}") from None
 
 
-def decoded_body(result: Any) -> bytes | None:
-    if not isinstance(result, dict) or not isinstance(result.get("body"), str):
+def decoded_body(event: Any, result: Any) -> bytes | None:
+    """The body the event's front door would send its client, or None if it would refuse."""
+    from ..testing import client_response
+
+    try:
+        body = client_response(event, result).body
+    except (ValueError, TypeError):
         return None
-    if result.get("isBase64Encoded") or result.get("bodyEncoding") == "base64":
-        return base64.b64decode(result["body"])
-    return str(result["body"]).encode("utf-8")
+    return body if isinstance(body, bytes) else None
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -73,7 +75,7 @@ def run(arguments: argparse.Namespace) -> int:
             return 1
     print(json.dumps(result, indent=2))
     if arguments.body:
-        body = decoded_body(result)
+        body = decoded_body(event, result)
         if body is None:
             print("(no body)")
         else:
