@@ -7,13 +7,12 @@ phase). Without an extension there is no signal and no clean-up window at all.
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
 
-logger = logging.getLogger("adapters")
+from ._log import logger
 
 
 def on_sigterm(callback: Callable[[], None]) -> bool:
@@ -22,7 +21,7 @@ def on_sigterm(callback: Callable[[], None]) -> bool:
     Returns False when the handler cannot be installed (not the main thread).
     """
     if threading.current_thread() is not threading.main_thread():
-        logger.debug("Not in the main thread: SIGTERM will not run the ASGI shutdown")
+        logger().debug("Not in the main thread: SIGTERM will not run the ASGI shutdown")
         return False
     previous = signal.getsignal(signal.SIGTERM)
     if previous is None:  # set outside Python; restoring the default is the best we can do
@@ -32,7 +31,7 @@ def on_sigterm(callback: Callable[[], None]) -> bool:
         try:
             callback()
         except Exception:
-            logger.exception("Shutdown callback failed")
+            logger().exception("Shutdown callback failed")
         finally:
             signal.signal(signal.SIGTERM, previous)
             if callable(previous):

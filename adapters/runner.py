@@ -50,6 +50,7 @@ class AppRunner:
         "_lifespan",
         "_ready",
         "_starting",
+        "_wsgi",
         "app",
         "base_path",
         "interface",
@@ -79,12 +80,13 @@ class AppRunner:
         self._lifespan: Lifespan | None = None
         self._starting: asyncio.Future[Lifespan] | None = None
         self._interface: WSGIInterface | ASGIInterface
+        self._wsgi: WSGIInterface | None
         if kind == "wsgi":
             if lifespan == "on":  # "auto" and "off" hold trivially: WSGI has no lifespan
                 raise TypeError("lifespan='on' needs an ASGI app; this is a WSGI app")
             from .wsgi import WSGIInterface
 
-            self._interface = WSGIInterface(app, environ_hook)
+            self._interface = self._wsgi = WSGIInterface(app, environ_hook)
             self._ready = True
         else:
             if environ_hook is not None:
@@ -92,6 +94,7 @@ class AppRunner:
             from .asgi import ASGIInterface
 
             self._interface = ASGIInterface(app)
+            self._wsgi = None
             self._ready = False
 
     @property
@@ -169,6 +172,9 @@ class AppRunner:
         The same answer, policy included: what a driver with no event loop calls on every
         invocation (a coroutine costs thousands of instructions that do nothing here).
         """
+        wsgi = self._wsgi
+        if wsgi is None:
+            raise TypeError("respond_sync answers for WSGI apps only; await respond() instead")
         if self.base_path:
             mount(request, self.base_path)
-        return check(request, self._interface.answer(request))  # type: ignore[union-attr]
+        return check(request, wsgi.answer(request))

@@ -16,7 +16,11 @@ SUITE=bookworm
 # Shared libraries the pyenv-built CPython needs (_ssl, _ctypes, _sqlite3, readline, ...).
 PKGS=ca-certificates,libssl3,libffi8,libsqlite3-0,libreadline8,libncursesw6,libexpat1,libgdbm6,libgdbm-compat4,libtirpc3,libbz2-1.0,liblzma5,zlib1g,libuuid1
 
-if docker image inspect "$IMAGE" >/dev/null 2>&1; then exit 0; fi
+# The bootstrap's version: an image made by an older script is made again.
+IMAGE_VERSION=2
+if [ "$(docker image inspect -f '{{index .Config.Labels "adapters.image-version"}}' "$IMAGE" 2>/dev/null)" = "$IMAGE_VERSION" ]; then
+  exit 0
+fi
 
 cache="$SAM_TOOLS_DIR/lambda-image"
 mkdir -p "$cache"
@@ -77,6 +81,11 @@ cat > "$root/var/runtime/bootstrap" <<'BOOT'
 export AWS_EXECUTION_ENV=AWS_Lambda_python3.12
 export PYTHONPATH="/opt/python/lib/python3.12/site-packages:/opt/python:/var/runtime${PYTHONPATH:+:$PYTHONPATH}"
 cd "${LAMBDA_TASK_ROOT:-/var/task}"
+# As the managed runtime does: a wrapper named by AWS_LAMBDA_EXEC_WRAPPER is started with
+# the interpreter and the runtime's own arguments ("Modifying the runtime environment").
+if [ -n "${AWS_LAMBDA_EXEC_WRAPPER:-}" ]; then
+  exec "$AWS_LAMBDA_EXEC_WRAPPER" /var/lang/bin/python3.12 -m awslambdaric "$_HANDLER"
+fi
 exec /var/lang/bin/python3.12 -m awslambdaric "$_HANDLER"
 BOOT
 chmod 755 "$root/var/runtime/bootstrap"
@@ -87,6 +96,7 @@ tar -C "$root" -cf - . | docker import \
   -c 'ENV PATH=/var/lang/bin:/usr/local/bin:/usr/bin:/bin:/opt/bin' \
   -c 'ENV LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib' \
   -c 'WORKDIR /var/task' -c 'ENTRYPOINT ["/var/runtime/bootstrap"]' \
+  -c "LABEL adapters.image-version=$IMAGE_VERSION" \
   - "$IMAGE" >/dev/null
 # SAM reuses its ...:3.12-rapid-x86_64 (base + RIE) while it exists: drop a stale one.
 docker rmi -f "${IMAGE%-x86_64}-rapid-x86_64" >/dev/null 2>&1 || true

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: the example notes app both ways, with every URL printed:
 #  - through `adapters serve`: the SAM template's HTTP APIs, REST APIs and Function URLs
-#    on 127.0.0.1:3000-3005, each request turned into the event its front door sends;
+#    on 127.0.0.1:3000-3007, each request turned into the event its front door sends (the
+#    streaming function's REST API and Function URL stream, as on Lambda);
 #  - as the browser bundle on 127.0.0.1:8000: the same Flask app in Pyodide, served by a
 #    service worker (index.html) and in a PyScript page (pyscript.html).
 # Ctrl+C stops both servers.

@@ -104,8 +104,8 @@ def serve(handler_name: str | None = None, *, max_invocations: int | None = None
     while max_invocations is None or served < max_invocations:
         try:
             answer(client, client.next(), handler, stream)
-        except RuntimeAPIError as error:  # the Runtime API went away: so must we
-            print(f"adapters.runtime: {error}", file=sys.stderr)
+        except RuntimeAPIError as error:  # the environment is ending: so must we
+            print(f"adapters.runtime: stopping, {error}", file=sys.stderr)
             return 1
         served += 1
     return 0
