@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from ..cli.command import SECRET
 from ..example_app import TEMPLATE
-from ..test_cli import SECRET, Served, start_serve
+from .serving import Served, start_serve
 
 STREAMING_REST, STREAMING_URL = 4, 5
 

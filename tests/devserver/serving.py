@@ -1,0 +1,62 @@
+"""`adapters serve` in a subprocess, on a block of free ports (one per front door)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..cli.command import ROOT, SECRET, free_port_block
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[str], port: int, lines: list[str]) -> None:
+        self.process = process
+        self.port = port
+        self.lines = lines
+
+    def request(
+        self, offset: int, method: str, path: str, body: bytes = b"", headers: Any = None
+    ) -> Any:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port + offset, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            connection.close()
+
+
+def start_serve(template: Path, *extra: str, doors: int) -> Iterator[Served]:
+    port = free_port_block(doors)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "adapters", "serve", str(template), "--port", str(port), *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "SESSION_SECRET": SECRET},
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Ready."):
+                break
+        assert lines and lines[-1].startswith("Ready."), "".join(lines) + process.stderr.read()  # type: ignore[union-attr]
+        yield Served(process, port, lines)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
