@@ -35,7 +35,8 @@ HeaderList = list[tuple[str, str]]
 """Header pairs. Request names are lowercase; response names are as the app wrote them."""
 
 RequestHeaders = Collection[tuple[str, str]]
-"""A request's header pairs, lowercase names, in order: a list, or a view of the event's
-own header map when that already is exactly this (no copy on the hot path)."""
+"""A request's header pairs, lowercase names, in order: a list, or the items view of the
+event's own header map when that already is exactly this with ASCII values (no copy on
+the hot path; a view also means no name repeats)."""
 
 LifespanMode = Literal["auto", "on", "off"]

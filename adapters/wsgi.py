@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     EnvironHook = Callable[[Environ, Request], None]
     """Called with each environ before the app runs, to add keys of its own (compat layers)."""
 
+_DICT_ITEMS: type = type({}.items())
 _ENVIRON_KEYS: dict[str, str] = {"content-type": "CONTENT_TYPE", "content-length": ""}
 """The environ key of each header name seen ("" for one that is not passed on), kept:
 the same few names arrive on every request."""
@@ -79,7 +80,16 @@ def build_environ(request: Request) -> Environ:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
     keys = _ENVIRON_KEYS
-    for name, given in request.headers:
+    headers = request.headers
+    if type(headers) is _DICT_ITEMS:  # unique names, ASCII values (RequestHeaders)
+        for name, value in headers:
+            key = keys.get(name)
+            if key is None:
+                key = _environ_key(name)
+            if key:  # "" for Content-Length, which comes from the body actually received
+                environ[key] = value
+        return environ
+    for name, given in headers:
         key = keys.get(name)
         if key is None:
             key = _environ_key(name)

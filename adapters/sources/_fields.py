@@ -40,8 +40,9 @@ def read_headers(
     names lowercase), and the last value of each of ORIGIN_HEADERS that is present.
 
     With `lowercase_map`, for doors that send a map of lowercase names to strings (HTTP
-    APIs, Function URLs), such a map is used as it is, checked with two joins instead of
-    a loop: every invocation reads one.
+    APIs, Function URLs), such a map with ASCII values is used as it is, checked with two
+    joins instead of a loop (every invocation reads one): its items view, which tells
+    the interfaces that no name repeats and no value needs transcoding.
     """
     headers = container.get(key)
     if headers is None or headers == {}:
@@ -51,10 +52,10 @@ def read_headers(
     if lowercase_map:
         try:
             names = "".join(headers)
-            "".join(headers.values())  # TypeError unless every value is a string
+            plain = "".join(headers.values()).isascii()  # TypeError unless all are strings
         except TypeError:
-            names = "X"
-        if names.lower() == names:
+            names, plain = "X", False
+        if plain and names.lower() == names:
             return headers.items(), {
                 name: headers[name] for name in ORIGIN_HEADERS if name in headers
             }
