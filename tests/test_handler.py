@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from adapters import LambdaHandler, UnknownEventError
-from adapters.events import SOURCE_NAMES, build_event
+from adapters.events import SOURCE_NAMES, build_event, client_response
 
 from .apps import make_flask_app, make_starlette_app, wsgi_echo
-from .conftest import response_body
 
 # --- Detecting the interface -------------------------------------------------------------------
 
@@ -191,10 +190,6 @@ def test_unknown_events_explain_themselves(event: Any, words: str) -> None:
     assert words in str(caught.value)
 
 
-def _status(result: dict[str, Any]) -> int:
-    return int(result.get("statusCode", result.get("status", 0)))
-
-
 @pytest.mark.parametrize("source", SOURCE_NAMES)
 def test_event_without_method_gets_400(source: str, caplog: pytest.LogCaptureFixture) -> None:
     event = build_event(source)
@@ -207,9 +202,9 @@ def test_event_without_method_gets_400(source: str, caplog: pytest.LogCaptureFix
             container.pop(key, None)
     if source == "edge":
         del event["Records"][0]["cf"]["request"]["method"]
-    result = LambdaHandler(wsgi_echo)(event, None)
-    assert _status(result) == 400
-    assert response_body(result) == b"Bad Request: event has no HTTP method"
+    response = client_response(event, LambdaHandler(wsgi_echo)(event, None))
+    assert response.status == 400
+    assert response.body == b"Bad Request: event has no HTTP method"
     assert "Malformed" in caplog.text
 
 
@@ -222,9 +217,9 @@ def test_invalid_base64_body_gets_400(source: str) -> None:
         event["body"] = "not*base64!"
     else:
         event["body"] = "not*base64!"
-    result = LambdaHandler(wsgi_echo)(event, None)
-    assert _status(result) == 400
-    body = response_body(result).decode()
+    response = client_response(event, LambdaHandler(wsgi_echo)(event, None))
+    assert response.status == 400
+    body = response.body.decode()
     assert "not valid base64" in body
     assert "Traceback" not in body
 
@@ -263,9 +258,10 @@ def test_malformed_rest_query_map_gets_400() -> None:
 def test_app_exception_gives_generic_500_and_logs_traceback(
     make_app: Any, source: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    result = LambdaHandler(make_app())(build_event(source, path="/crash"), None)
-    assert _status(result) == 500
-    body = response_body(result).decode()
+    event = build_event(source, path="/crash")
+    response = client_response(event, LambdaHandler(make_app())(event, None))
+    assert response.status == 500
+    body = response.body.decode()
     assert "secret" not in body and "Traceback" not in body
     assert "secret database password" in caplog.text  # the traceback went to the log
     assert "RuntimeError" in caplog.text
@@ -299,9 +295,10 @@ def test_response_over_the_limit_is_replaced_with_a_clear_error(
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return [b"\x00" * size]
 
-    result = LambdaHandler(big)(build_event(source, **options), None)
-    assert _status(result) == 500
-    assert f"exceeds the {limit} byte limit" in response_body(result).decode()
+    event = build_event(source, **options)
+    response = client_response(event, LambdaHandler(big)(event, None))
+    assert response.status == 500
+    assert f"exceeds the {limit} byte limit" in response.body.decode()
     assert f"{limit} byte limit" in caplog.text
 
     # just under the limit once encoded still goes through
@@ -311,8 +308,8 @@ def test_response_over_the_limit_is_replaced_with_a_clear_error(
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
         return [b"\x00" * fits]
 
-    ok = LambdaHandler(fine)(build_event(source, **options), None)
-    assert _status(ok) == 200 and len(response_body(ok)) == fits
+    ok = client_response(event, LambdaHandler(fine)(event, None))
+    assert ok.status == 200 and len(ok.body) == fits
 
 
 @pytest.mark.parametrize(
@@ -346,8 +343,9 @@ def test_headers_with_cr_lf_are_refused(
 
         handler = LambdaHandler(asgi_app, lifespan="off")
     for source in SOURCE_NAMES:
-        result = handler(build_event(source), None)
-        assert _status(result) == 500
+        event = build_event(source)
+        result = handler(event, None)
+        assert client_response(event, result).status == 500
         flattened = json.dumps(result)
         assert "admin=1" not in flattened and "X-Injected" not in flattened
     assert "invalid" in caplog.text

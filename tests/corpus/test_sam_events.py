@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from adapters import LambdaHandler, UnknownEventError
+from adapters.testing import client_response
 
 from ..apps import wsgi_echo
-from ..conftest import response_body
 
 SAM_EVENTS = Path(__file__).parents[1] / "events" / "sam"
 handler = LambdaHandler(wsgi_echo)
@@ -26,8 +26,9 @@ handler = LambdaHandler(wsgi_echo)
 def environ_for(name: str) -> dict[str, Any]:
     event = json.loads((SAM_EVENTS / name).read_text())
     result = handler(event, None)
-    assert result.get("statusCode", result.get("status")) in (200, "200"), result
-    return json.loads(response_body(result))
+    response = client_response(event, result)
+    assert response.status == 200, result
+    return json.loads(response.body)
 
 
 def test_rest_aws_proxy() -> None:

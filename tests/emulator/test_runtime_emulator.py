@@ -22,9 +22,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from adapters.events import SOURCE_NAMES, build_event
+from adapters import Response
+from adapters.events import SOURCE_NAMES, build_event, client_response
 
-from ..conftest import response_body
 from ..runtime_emulator import (
     HANDLERS,
     RuntimeEmulator,
@@ -73,46 +73,34 @@ def emulator(
         yield emulator
 
 
-def invoke_ok(emulator: RuntimeEmulator, event: dict[str, Any]) -> dict[str, Any]:
-    """The handler's result, after checking the runtime itself answered normally."""
+def invoke_ok(emulator: RuntimeEmulator, event: dict[str, Any]) -> tuple[dict[str, Any], Response]:
+    """The handler's result and what the front door's client receives for it, after
+    checking the runtime itself answered normally."""
     status, answer, _ = emulator.invoke(event)
     assert status == 200, (status, answer, emulator.describe_logs())
     assert isinstance(answer, dict), answer
     assert "errorType" not in answer, (answer, emulator.describe_logs())
-    return answer
+    return answer, client_response(event, answer)
 
 
-def status_of(result: dict[str, Any]) -> int:
-    return int(result["statusCode"] if "statusCode" in result else result["status"])
+def header_values(response: Response, name: str) -> list[str]:
+    """Every value of header `name` the client receives, any spelling."""
+    return [value for key, value in response.headers if key.lower() == name]
 
 
-def header_values(result: dict[str, Any], name: str) -> list[str]:
-    """Every value of header `name` in any source's response shape, any spelling."""
-    values: list[str] = []
-    for key, value in (result.get("headers") or {}).items():
-        if key.lower() == name:
-            if isinstance(value, list):  # CloudFront: [{"key", "value"}]
-                values.extend(entry["value"] for entry in value)
-            else:
-                values.append(value)
-    for key, listed in (result.get("multiValueHeaders") or {}).items():
-        if key.lower() == name:
-            values.extend(listed)
-    return values
-
-
-def set_cookies(source: str, result: dict[str, Any], multi_value: bool = True) -> list[str]:
+def set_cookies(
+    source: str, result: dict[str, Any], response: Response, multi_value: bool = True
+) -> list[str]:
     """The Set-Cookie values, checking they are where this source wants them."""
     if source in ("http", "function-url"):
-        assert not header_values(result, "set-cookie"), result
-        return list(result.get("cookies", []))
-    assert "cookies" not in result, result
+        for key in ("headers", "multiValueHeaders"):  # payload 2.0 has its `cookies` array
+            assert "set-cookie" not in {name.lower() for name in result.get(key) or {}}, result
+    else:
+        assert "cookies" not in result, result
     if source == "alb":
         assert ("multiValueHeaders" in result) is multi_value, result
         assert ("headers" in result) is not multi_value, result
-    if source == "edge":
-        return [entry["value"] for entry in result["headers"].get("set-cookie", [])]
-    return header_values(result, "set-cookie")
+    return header_values(response, "set-cookie")
 
 
 def assert_shape(source: str, result: dict[str, Any]) -> None:
@@ -121,14 +109,10 @@ def assert_shape(source: str, result: dict[str, Any]) -> None:
     assert required <= keys, (source, sorted(required - keys), result)
     assert keys <= required | OPTIONAL_KEYS.get(source, set()), (source, result)
     if source == "edge":
-        assert result["status"] == str(status_of(result))
+        assert result["status"] == str(int(result["status"]))
         assert result["bodyEncoding"] in ("text", "base64")
     elif source in ("alb", "lattice-v1", "lattice-v2"):
         assert result["statusDescription"].startswith(f"{result['statusCode']} ")
-
-
-def json_body(result: dict[str, Any]) -> Any:
-    return json.loads(response_body(result))
 
 
 def unique_title(prefix: str) -> str:
@@ -140,11 +124,11 @@ def unique_title(prefix: str) -> str:
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
 def test_health_in_the_source_shape(emulator: RuntimeEmulator, source: str) -> None:
-    result = invoke_ok(emulator, build_event(source, path="/api/health"))
+    result, response = invoke_ok(emulator, build_event(source, path="/api/health"))
     assert_shape(source, result)
-    assert status_of(result) == 200
-    assert header_values(result, "content-type") == ["application/json"]
-    body = json_body(result)
+    assert response.status == 200
+    assert header_values(response, "content-type") == ["application/json"]
+    body = json.loads(response.body)
     assert body["status"] == "ok"
     assert body["store"] == "MemoryStore"  # TABLE_NAME is not set
 
@@ -152,7 +136,7 @@ def test_health_in_the_source_shape(emulator: RuntimeEmulator, source: str) -> N
 @pytest.mark.parametrize("source", SOURCE_NAMES)
 def test_json_note_round_trip(emulator: RuntimeEmulator, source: str) -> None:
     title = unique_title(f"via {source}")
-    created = invoke_ok(
+    created, response = invoke_ok(
         emulator,
         build_event(
             source,
@@ -163,14 +147,14 @@ def test_json_note_round_trip(emulator: RuntimeEmulator, source: str) -> None:
         ),
     )
     assert_shape(source, created)
-    assert status_of(created) == 201, response_body(created)
-    note = json_body(created)
+    assert response.status == 201, response.body
+    note = json.loads(response.body)
     assert note["title"] == title
-    fetched = invoke_ok(emulator, build_event(source, path=f"/api/notes/{note['id']}"))
+    fetched, response = invoke_ok(emulator, build_event(source, path=f"/api/notes/{note['id']}"))
     assert_shape(source, fetched)
-    assert status_of(fetched) == 200
-    assert json_body(fetched) == note
-    assert json_body(fetched)["body"] == "körper ☕"
+    assert response.status == 200
+    assert json.loads(response.body) == note
+    assert json.loads(response.body)["body"] == "körper ☕"
 
 
 # -- binary ------------------------------------------------------------------------------
@@ -178,15 +162,15 @@ def test_json_note_round_trip(emulator: RuntimeEmulator, source: str) -> None:
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
 def test_png_arrives_base64(emulator: RuntimeEmulator, source: str) -> None:
-    result = invoke_ok(emulator, build_event(source, path="/icon.png"))
+    result, response = invoke_ok(emulator, build_event(source, path="/icon.png"))
     assert_shape(source, result)
-    assert status_of(result) == 200
+    assert response.status == 200
     if source == "edge":
         assert result["bodyEncoding"] == "base64"
     else:
         assert result["isBase64Encoded"] is True
-    assert base64.b64decode(result["body"]).startswith(b"\x89PNG\r\n\x1a\n")
-    assert header_values(result, "content-type") == ["image/png"]
+    assert response.body.startswith(b"\x89PNG\r\n\x1a\n")
+    assert header_values(response, "content-type") == ["image/png"]
 
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
@@ -199,9 +183,10 @@ def test_base64_form_post_is_decoded(emulator: RuntimeEmulator, source: str) -> 
     body_field = event.get("body")
     if isinstance(body_field, str):  # every source but CloudFront (nested, always base64)
         assert body_field == base64.b64encode(form).decode("ascii")
-    result = invoke_ok(emulator, event)
-    assert status_of(result) == 303, response_body(result)
-    listed = json_body(invoke_ok(emulator, build_event(source, path="/api/notes")))
+    _, response = invoke_ok(emulator, event)
+    assert response.status == 303, response.body
+    _, listing = invoke_ok(emulator, build_event(source, path="/api/notes"))
+    listed = json.loads(listing.body)
     assert title in [note["title"] for note in listed["notes"]]
 
 
@@ -217,7 +202,7 @@ def test_session_cookie_carries_the_flash(
     emulator: RuntimeEmulator, source: str, multi_value: bool
 ) -> None:
     title = unique_title("flash")
-    created = invoke_ok(
+    created, response = invoke_ok(
         emulator,
         build_event(
             source,
@@ -229,24 +214,24 @@ def test_session_cookie_carries_the_flash(
             multi_value=multi_value,
         ),
     )
-    assert status_of(created) == 303, response_body(created)
-    assert header_values(created, "location"), created
-    cookies = set_cookies(source, created, multi_value)
+    assert response.status == 303, response.body
+    assert header_values(response, "location"), created
+    cookies = set_cookies(source, created, response, multi_value)
     session = [c for c in cookies if c.startswith("session=")]
     assert len(session) == 1, cookies
     pair = session[0].split(";", 1)[0]
 
-    page = invoke_ok(
+    _, page = invoke_ok(
         emulator, build_event(source, path="/", headers=[("Cookie", pair)], multi_value=multi_value)
     )
-    assert status_of(page) == 200
-    html = response_body(page).decode("utf-8")
+    assert page.status == 200
+    html = page.body.decode("utf-8")
     assert "Saved" in html, html[:2000]
     assert title in html
 
     # Without the cookie there is no flash: the message really travelled in the cookie.
-    fresh = invoke_ok(emulator, build_event(source, path="/", multi_value=multi_value))
-    assert "Saved" not in response_body(fresh).decode("utf-8")
+    _, fresh = invoke_ok(emulator, build_event(source, path="/", multi_value=multi_value))
+    assert "Saved" not in fresh.body.decode("utf-8")
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -254,17 +239,17 @@ def test_session_cookie_carries_the_flash(
 
 def test_app_crash_is_a_generic_500_and_logged(emulator: RuntimeEmulator) -> None:
     mark = emulator.log_mark()
-    result = invoke_ok(emulator, build_event("http", path="/api/diagnostics/crash"))
-    assert status_of(result) == 500
-    body = response_body(result).decode("utf-8", "replace")
+    _, response = invoke_ok(emulator, build_event("http", path="/api/diagnostics/crash"))
+    assert response.status == 500
+    body = response.body.decode("utf-8", "replace")
     assert "Traceback" not in body
     assert "deliberate crash" not in body
     assert "RuntimeError" not in body
     logs = emulator.wait_for_log("deliberate crash (NOTES_DIAGNOSTICS=1)", since=mark)
     assert "Traceback (most recent call last)" in logs, logs
     # The process survived: the next invocation is answered normally.
-    after = invoke_ok(emulator, build_event("http", path="/api/health"))
-    assert status_of(after) == 200
+    _, after = invoke_ok(emulator, build_event("http", path="/api/health"))
+    assert after.status == 200
 
 
 SQS_EVENT = {
@@ -296,8 +281,8 @@ def test_non_http_event_is_the_runtimes_error_response(emulator: RuntimeEmulator
     assert answer["errorType"] == "UnknownEventError"
     assert "['Records']" in answer["errorMessage"]
     assert "aws:sqs" in answer["errorMessage"]
-    after = invoke_ok(emulator, build_event("http", path="/api/health"))
-    assert status_of(after) == 200
+    _, after = invoke_ok(emulator, build_event("http", path="/api/health"))
+    assert after.status == 200
 
 
 def with_invalid_base64_body(source: str) -> dict[str, Any]:
@@ -316,10 +301,10 @@ def with_invalid_base64_body(source: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("source", SOURCE_NAMES)
 def test_invalid_base64_body_is_a_400(emulator: RuntimeEmulator, source: str) -> None:
-    result = invoke_ok(emulator, with_invalid_base64_body(source))
+    result, response = invoke_ok(emulator, with_invalid_base64_body(source))
     assert_shape(source, result)
-    assert status_of(result) == 400, response_body(result)
-    body = response_body(result).decode("utf-8")
+    assert response.status == 400, response.body
+    body = response.body.decode("utf-8")
     assert body.startswith("Bad Request"), body
     assert "Traceback" not in body
 

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from adapters import LambdaHandler
-from adapters.events import build_event
+from adapters.events import build_event, client_response
 
 from ..apps import make_starlette_app
-from ..conftest import response_body
 
 
 def test_scope_fields() -> None:
@@ -81,7 +80,8 @@ def test_app_without_lifespan_support_in_auto_mode(caplog: pytest.LogCaptureFixt
 
     caplog.set_level("INFO", logger="adapters")
     handler = LambdaHandler(app)
-    assert response_body(handler(build_event("http"), None)) == b"fine"
+    event = build_event("http")
+    assert client_response(event, handler(event, None)).body == b"fine"
     assert "does not support lifespan" in caplog.text
 
 
@@ -124,8 +124,9 @@ def test_failed_startup_gives_500_and_is_retried(caplog: pytest.LogCaptureFixtur
     first = handler(build_event("http"), None)
     assert first["statusCode"] == 500 and "database" not in first["body"]
     assert "database not reachable" in caplog.text
-    assert response_body(handler(build_event("http"), None)) == b"up"
-    assert response_body(handler(build_event("http"), None)) == b"up"
+    event = build_event("http")
+    assert client_response(event, handler(event, None)).body == b"up"
+    assert client_response(event, handler(event, None)).body == b"up"
     assert len(attempts) == 2
 
 
@@ -152,7 +153,8 @@ def test_second_receive_reports_disconnect_after_the_response() -> None:
         await send({"type": "http.response.body", "body": b"done"})
         await listener
 
-    assert response_body(LambdaHandler(app)(build_event("http"), None)) == b"done"
+    event = build_event("http")
+    assert client_response(event, LambdaHandler(app)(event, None)).body == b"done"
     assert messages == ["http.request", "http.disconnect"]
 
 
@@ -200,8 +202,9 @@ def test_crash_after_a_complete_response_keeps_the_response(
         await send({"type": "http.response.body", "body": b"created"})
         raise RuntimeError("background failure")
 
-    result = LambdaHandler(app)(build_event("http"), None)
-    assert result["statusCode"] == 201 and response_body(result) == b"created"
+    event = build_event("http")
+    result = LambdaHandler(app)(event, None)
+    assert result["statusCode"] == 201 and client_response(event, result).body == b"created"
     assert "background failure" in caplog.text
 
 
@@ -273,5 +276,6 @@ def test_lifespan_state_is_copied_per_request() -> None:
 
     handler = LambdaHandler(app)
     for _ in range(2):
-        result = handler(build_event("http"), None)
-        assert json.loads(response_body(result)) == {"counter": 1, "request_only": True}
+        event = build_event("http")
+        response = client_response(event, handler(event, None))
+        assert json.loads(response.body) == {"counter": 1, "request_only": True}

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 
 from adapters import LambdaHandler
-from adapters.events import build_event
-
-from ..conftest import response_body
+from adapters.events import build_event, client_response
 
 
 def run(app: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -77,7 +75,8 @@ def test_write_callable_and_iterable_are_both_collected() -> None:
         write(b"written ")
         return [b"then ", b"", b"returned"]
 
-    assert response_body(run(app)) == b"written then returned"
+    event = build_event("http", path="/p")
+    assert client_response(event, run(app, event)).body == b"written then returned"
 
 
 class ClosingBody:
@@ -116,10 +115,11 @@ def test_exc_info_before_any_body_replaces_the_response() -> None:
             start_response("503 Service Unavailable", [("X-Second", "1")], sys.exc_info())
         return [b"sorry"]
 
-    result = run(app)
+    event = build_event("http", path="/p")
+    result = run(app, event)
     assert result["statusCode"] == 503
     assert result["headers"] == {"x-second": "1"}
-    assert response_body(result) == b"sorry"
+    assert client_response(event, result).body == b"sorry"
 
 
 def test_exc_info_after_body_started_reraises_and_gives_500() -> None:

@@ -3,8 +3,9 @@
 Requests are generated (method, path, query, headers, cookies, body, stage), turned into
 each front door's event by `adapters.events.build_event`, run through `LambdaHandler` with
 a plain WSGI echo app and a plain ASGI echo app, and checked from the user's side: the
-path, query, headers and cookies the app sees, the body bytes after the response is
-decoded, and every Set-Cookie in the source's response form.
+path, query, headers and cookies the app sees, and what the client receives (read back by
+`adapters.testing.client_response`, as the front door would): the body bytes and every
+Set-Cookie, each in the source's response form.
 
 Some formats lose information by design; the assertions state exactly what each format
 can carry (see `expected_query` and `expected_headers`, and docs/event-sources.md).
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters import LambdaHandler
-from adapters.events import SOURCE_NAMES, build_event
+from adapters.events import SOURCE_NAMES, build_event, client_response
 
 from ..apps import read_body
 
@@ -306,63 +307,44 @@ def expected_headers(source: str, req: dict[str, Any], *, asgi: bool) -> dict[st
 
 
 def response_parts(
-    source: str, req: dict[str, Any], result: dict[str, Any]
+    source: str, req: dict[str, Any], event: dict[str, Any], result: dict[str, Any]
 ) -> tuple[int, bytes, list[tuple[str, str]], list[str]]:
     """(status, body bytes, other headers as (lowercase name, value), Set-Cookie values)
-    from a response in the source's shape, checking the shape on the way."""
+    as the source's client receives them, checking the result's shape on the way."""
     if source == "edge":
         assert set(result) == {"status", "statusDescription", "headers", "body", "bodyEncoding"}
         assert result["status"] == "200"
         assert result["bodyEncoding"] in ("text", "base64")
-        is_base64 = result["bodyEncoding"] == "base64"
-        pairs = []
         for name, entries in result["headers"].items():
             assert name == name.lower()
             for entry in entries:
                 assert entry["key"].lower() == name
-                pairs.append((name, entry["value"]))
-        cookies = [value for name, value in pairs if name == "set-cookie"]
-        status = int(result["status"])
     else:
         assert isinstance(result["statusCode"], int)
         assert isinstance(result["isBase64Encoded"], bool)
-        is_base64 = result["isBase64Encoded"]
-        status = result["statusCode"]
-        pairs = []
-        cookies = []
         if source in ("rest", "http-v1"):
             # Payload 1.0: API Gateway merges `headers` and `multiValueHeaders`.
-            multi = result.get("multiValueHeaders") or {}
-            assert not set(result["headers"]) & set(multi)
-            pairs += list(result["headers"].items())
-            pairs += [(n, v) for n, vs in multi.items() for v in vs]
+            assert not set(result["headers"]) & set(result.get("multiValueHeaders") or {})
         elif source in ("http", "function-url"):
             # Payload 2.0 has no multi-value headers; cookies go in their own array.
             assert "multiValueHeaders" not in result
-            pairs += list(result["headers"].items())
-            assert "set-cookie" not in {n.lower() for n, _ in pairs}
-            cookies = list(result.get("cookies", []))
+            assert "set-cookie" not in {name.lower() for name in result["headers"]}
         elif source == "alb":
             assert result["statusDescription"] == "200 OK"
             if req["multi_value"]:  # the response must use the request's mode
                 assert "headers" not in result
-                pairs += [(n, v) for n, vs in result["multiValueHeaders"].items() for v in vs]
             else:
                 assert "multiValueHeaders" not in result
                 assert all(isinstance(v, str) for v in result["headers"].values())
-                pairs += list(result["headers"].items())
         else:  # lattice
             assert result["statusDescription"] == "200 OK"
             assert all(isinstance(v, str) for v in result["headers"].values())
-            pairs += list(result["headers"].items())
-        pairs = [(name.lower(), value) for name, value in pairs]
-        if source not in ("http", "function-url"):
-            cookies = [value for name, value in pairs if name == "set-cookie"]
-    body_text = result["body"]
-    assert isinstance(body_text, str)
-    body = b64decode(body_text, validate=True) if is_base64 else body_text.encode("utf-8")
+    assert isinstance(result["body"], str)
+    response = client_response(event, result)
+    pairs = [(name.lower(), value) for name, value in response.headers]
+    cookies = [value for name, value in pairs if name == "set-cookie"]
     others = [(name, value) for name, value in pairs if name != "set-cookie"]
-    return status, body, others, cookies
+    return response.status, response.body, others, cookies
 
 
 def expected_set_cookies(source: str, req: dict[str, Any]) -> list[str]:
@@ -391,7 +373,7 @@ def invoke(source: str, interface: str, req: dict[str, Any]) -> tuple[dict[str, 
         edge_event_type=req["edge_event_type"],
     )
     result = HANDLERS[interface](event, None)
-    status, body, headers, cookies = response_parts(source, req, result)
+    status, body, headers, cookies = response_parts(source, req, event, result)
     assert status == 200, result
     echoes = [value for name, value in headers if name == "x-echo"]
     assert len(echoes) == 1, headers

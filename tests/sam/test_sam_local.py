@@ -44,7 +44,7 @@ from typing import Any
 
 import pytest
 
-from adapters.events import build_event
+from adapters.events import build_event, client_response
 
 from .docker_support import REPO, require_docker
 
@@ -186,16 +186,12 @@ def sam_invoke(build: Build, function: str, event: dict[str, Any]) -> Invocation
     return Invocation(output, done.stderr)
 
 
-def body_bytes(result: dict[str, Any]) -> bytes:
-    body = result.get("body") or ""
-    return base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
-
-
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_invoke_http_api_health(build: Build, function: str) -> None:
-    result = sam_invoke(build, function, build_event("http", path="/api/health")).output
+    event = build_event("http", path="/api/health")
+    result = sam_invoke(build, function, event).output
     assert result["statusCode"] == 200, result
-    assert json.loads(body_bytes(result)) == {
+    assert json.loads(client_response(event, result).body) == {
         "status": "ok",
         "store": "MemoryStore",  # TABLE_NAME="" from --env-vars
         "framework": FUNCTIONS[function],
@@ -215,17 +211,18 @@ def test_invoke_rest_post_json_note(build: Build, function: str) -> None:
     assert result["statusCode"] == 201, result
     headers = {name.lower(): value for name, value in result["headers"].items()}
     assert headers["content-type"] == "application/json"
-    note = json.loads(body_bytes(result))
+    note = json.loads(client_response(event, result).body)
     assert (note["title"], note["body"]) == ("Through sam local", "REST, payload 1.0")
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_invoke_icon_is_base64_png(build: Build, function: str) -> None:
-    result = sam_invoke(build, function, build_event("http", path="/icon.png")).output
+    event = build_event("http", path="/icon.png")
+    result = sam_invoke(build, function, event).output
     assert result["statusCode"] == 200, result
     assert result["isBase64Encoded"] is True
     assert result["headers"]["content-type"] == "image/png"
-    assert base64.b64decode(result["body"]) == ICON
+    assert client_response(event, result).body == ICON
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters import LambdaHandler
+from adapters.events import client_response
 
 from ..apps import asgi_echo, wsgi_echo
-from ..conftest import response_body
 
 EVENTS = Path(__file__).parents[1] / "events"
 
@@ -25,8 +25,9 @@ def load(name: str) -> dict[str, Any]:
 
 def seen(handler: LambdaHandler, event: dict[str, Any]) -> dict[str, Any]:
     result = handler(event, None)
-    assert result.get("statusCode", result.get("status")) in (200, "200"), result
-    return json.loads(response_body(result))
+    response = client_response(event, result)
+    assert response.status == 200, result
+    return json.loads(response.body)
 
 
 wsgi = LambdaHandler(wsgi_echo)
