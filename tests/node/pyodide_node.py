@@ -30,6 +30,7 @@ from ..example_app import LAMBDA_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).parent / "run_pyodide.mjs"
+PROGRAMS = Path(__file__).parent / "pyodide_programs"
 TIMINGS = ROOT / ".tools" / "timings" / "pyodide-node.json"
 NOTES_APP = "notes.flask_app:app"
 NOTES_REQUIREMENTS = LAMBDA_DIR / "requirements.txt"
@@ -93,6 +94,11 @@ def run_pyodide(
     if check and not run.ok:
         raise PyodideError(f"{run.error}\n--- stdout\n{run.stdout}--- stderr\n{run.stderr}")
     return run
+
+
+def program(*files: str) -> str:
+    """One program for `run_pyodide`: the named files of pyodide_programs/, in order."""
+    return "\n".join((PROGRAMS / name).read_text() for name in files)
 
 
 def build_bundle(out: Path, app: str = NOTES_APP, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -21,43 +21,11 @@ import pytest
 
 from adapters.browser import bundle
 
-from .pyodide_node import build_bundle, node_or_skip, record_timing, run_pyodide
+from .pyodide_node import build_bundle, node_or_skip, program, record_timing, run_pyodide
 
 SECRET = "a-secret-made-in-this-browser"
 
-CHECK_APP = f"""
-import json, os, sys
-from js import Headers, Object, Request
-from pyodide.ffi import to_js
-from adapters.browser.worker import create_handler
-
-preloaded = {{"flask": "flask" in sys.modules, "app": "notes.flask_app" in sys.modules}}
-handler = await create_handler(SETTINGS, None, None, "/", {{"SESSION_SECRET": {SECRET!r}}})
-from notes.flask_app import app
-
-def request(path, method="GET", body=None):
-    headers = Headers.new()
-    init = {{"method": method, "headers": headers}}
-    if body is not None:
-        headers.append("content-type", "application/x-www-form-urlencoded")
-        init["body"] = body
-    init = to_js(init, dict_converter=Object.fromEntries)
-    return Request.new("http://127.0.0.1:8000" + path, init)
-
-posted = await handler.handle(request("/notes", "POST", "title=From+the+snapshot&body=x"))
-jar_after_post = sorted(cookie.name for cookie in handler.jar)
-page = await handler.handle(request("/"))
-text = await page.text()
-result = {{
-    "preloaded": preloaded,
-    "secret_key_is_the_browsers": app.secret_key == {SECRET!r},
-    "post_status": posted.status,
-    "page_status": page.status,
-    "note_listed": "From the snapshot" in text,
-    "flash_shown": 'class="flash' in text,
-    "jar_after_post": jar_after_post,
-}}
-"""
+CHECK_APP = program("snapshot_check.py")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +42,7 @@ def snapshot_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_check(site: Path, *, snapshot: bool) -> tuple[dict[str, Any], dict[str, float]]:
     settings = (site / "bundle.json").read_text()
-    code = f"SETTINGS = {settings!r}\n" + CHECK_APP
+    code = f"SETTINGS = {settings!r}\nSECRET = {SECRET!r}\n" + CHECK_APP
     run = run_pyodide(site, code, snapshot=snapshot)
     return run.result, run.timings
 
