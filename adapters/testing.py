@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from ._types import Event
     from .model import Response
+    from .sources.base import EventSource
 
 SOURCE_NAMES = SOURCE_KEYS
 """The short names `build_event` takes: "rest", "http-v1", "http", "function-url", ..."""
@@ -82,7 +83,7 @@ class ExampleRequest:
 
 
 def build_event(
-    source: str,
+    source: str | EventSource,
     *,
     method: str = "GET",
     path: str = "/",
@@ -102,10 +103,11 @@ def build_event(
     (`stage` adds it where the source shows it). `query` and `headers` are decoded pairs
     in order; repeated names are repeated pairs. `base64` defaults to True for a body
     that is not text by its Content-Type, as the front doors do. `multi_value` picks ALB
-    multi-value header mode; `edge_event_type` the Lambda@Edge trigger.
+    multi-value header mode; `edge_event_type` the Lambda@Edge trigger. `source` may
+    also be an `EventSource` instance (a front door of your own).
     """
-    door = source_for_key(source)
-    domain = domain or DEFAULT_DOMAINS[source]
+    door = source_for_key(source) if isinstance(source, str) else source
+    domain = domain or DEFAULT_DOMAINS.get(door.key, "example.com")
     header_list = list(headers)
     if not any(name.lower() == "host" for name, _ in header_list):
         header_list.insert(0, ("Host", domain))
@@ -134,14 +136,17 @@ def build_event(
     return door.example_event(request)
 
 
-def client_response(event: Event, result: Any) -> Response:
+def client_response(
+    event: Event, result: Any, sources: Sequence[EventSource] = ()
+) -> Response:
     """What the client of the front door that sent `event` receives for `result`.
 
     `result` is a handler's return value, or the bytes of a streamed response (HTTP
     integration prelude, eight NUL bytes, body). Raises ValueError where the front door
-    would answer 502 instead.
+    would answer 502 instead. `sources` are front doors of your own, tried first (as
+    `LambdaHandler(sources=...)` tries them).
     """
-    source = detect_source(event)
+    source = detect_source(event, sources)
     if isinstance(result, (bytes, bytearray)):
         prelude, body = split_stream(bytes(result))
         response = source.decode_result({**prelude, "body": ""}, event)

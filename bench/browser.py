@@ -1,6 +1,6 @@
 """Browser figures, read from what the browser tests record (this harness runs no browser).
 
-- .tools/timings/browser-chromium.json (tests/test_browser_chromium.py): per framework,
+- .tools/timings/browser-chromium.json (tests/chromium/test_browser_chromium.py): per framework,
   `service_worker_<app>` with `warm_request_median_ms` (fetches from the page through the
   service worker), `index_to_app_page_s` (from opening the site's index page, which
   installs the worker and boots Pyodide, to the app page loaded: the page-load figure) and
@@ -9,11 +9,11 @@
   requests, from the worker's Server-Timing header); and `service_worker_floor` (the same
   loop answered by a worker that returns a constant Response: the browser's own floor);
   `service_worker_flask_snapshot`: the Flask bundle built with `--snapshot`.
-- .tools/timings/browser-node.json (tests/test_browser_node.py): `<app> GET /api/notes`
+- .tools/timings/browser-node.json (tests/node/test_browser_node.py): `<app> GET /api/notes`
   with `median_ms` of `BrowserHandler.handle()` in Pyodide in Node (no service worker), and
   `app_direct_median_ms`: the same app and path called directly with a prebuilt environ
   or scope in the same Pyodide (the floor under `handle()`).
-- .tools/timings/pyodide-node.json (tests/test_browser_bundle.py): `boot+import <app>`
+- .tools/timings/pyodide-node.json (tests/node/test_bundle_in_node.py): `boot+import <app>`
   with the plain Pyodide boot, package load and app import (`total_ms`).
 """
 

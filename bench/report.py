@@ -243,7 +243,7 @@ def _browser_targets(figures: dict[str, Any]) -> dict[str, Any]:
         sw = _target(
             NO_DATA,
             "no service-worker figures in .tools/timings/browser-chromium.json "
-            "(run tests/test_browser_chromium.py)",
+            "(run tests/chromium/test_browser_chromium.py)",
             "<= 2 ms",
             None,
         )

@@ -13,5 +13,5 @@ if [ ! -x .venv/bin/adapters ]; then  # the editable install, with its console s
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
     --no-build-isolation -e .
 fi
-# The Lambda Runtime Interface Emulator for tests/test_runtime_emulator.py (instant when present).
+# The Lambda Runtime Interface Emulator for tests/emulator/test_runtime_emulator.py (instant when present).
 bash scripts/install-rie.sh

@@ -1,4 +1,4 @@
-# Sourced (not run) by the sam/docker scripts and read by tests/docker_support.py.
+# Sourced (not run) by the sam/docker scripts and read by tests/sam/docker_support.py.
 # Keeps every `sam` command on this machine: no registry, no AWS, no telemetry.
 # shellcheck shell=bash
 _sam_env_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

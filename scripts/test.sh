@@ -10,7 +10,7 @@ bash scripts/install-sam.sh
 trap 'bash scripts/docker-down.sh' EXIT
 bash scripts/docker-up.sh
 bash scripts/build-lambda-image.sh
-if [ ! -x /usr/bin/chromium ]; then  # for tests/test_browser_chromium.py
+if [ ! -x /usr/bin/chromium ]; then  # for tests/chromium/test_browser_chromium.py
   apt-get update && apt-get install -y chromium
 fi
 bash scripts/check.sh "$@"

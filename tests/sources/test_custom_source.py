@@ -3,9 +3,9 @@
 The made-up door here is a tunnel that wraps each HTTP request in `{"tunnel": {...}}` and
 expects `{"code", "headers", "body", "base64"}` back. `LambdaHandler(app, sources=[...])`
 tries it before the built-in doors; everything else (WSGI or ASGI, text or base64 bodies,
-the size limit, the 400 for a malformed event) is the package's. `build_event` and
-`client_response` know only the built-in doors, so the door's own `example_event` and
-`decode_result` stand in for them here.
+the size limit, the 400 for a malformed event) is the package's, and so are the testing
+helpers: `build_event(TUNNEL, ...)` and `client_response(event, result, sources=[TUNNEL])`
+use the door's own `example_event` and `decode_result`.
 """
 
 from __future__ import annotations
@@ -86,12 +86,7 @@ TUNNEL = TunnelSource()
 
 
 def tunnel_event(**fields: Any) -> dict[str, Any]:
-    request = {
-        "method": "GET", "path": "/", "query": [], "raw_query": "",
-        "headers": [("Host", "tunnel.example")], "body": "", "is_base64": False, "stage": None,
-        "domain": "tunnel.example", "source_ip": "203.0.113.5", **fields,
-    }  # fmt: skip
-    return TUNNEL.example_event(ExampleRequest(**request))
+    return build_event(TUNNEL, domain="tunnel.example", source_ip="203.0.113.5", **fields)
 
 
 @pytest.mark.parametrize("app", [wsgi_echo, asgi_echo], ids=["wsgi", "asgi"])
@@ -101,14 +96,12 @@ def test_the_app_sees_the_request_and_the_client_reads_the_answer(app: Any) -> N
         method="POST",
         path="/items/caf%C3%A9",
         query=[("tag", "a b")],
-        raw_query="tag=a%20b",
-        headers=[("Host", "tunnel.example"), ("Content-Type", "application/octet-stream")],
-        body=base64.b64encode(b"\x00\xff").decode(),
-        is_base64=True,
+        headers=[("Content-Type", "application/octet-stream")],
+        body=b"\x00\xff",
     )
     result = handler(event, None)
     assert set(result) == {"code", "headers", "body", "base64"}  # the door's own shape
-    response = TUNNEL.decode_result(result, event)
+    response = client_response(event, result, sources=[TUNNEL])
     assert response.status == 200
     seen = json.loads(response.body)
     assert base64.b64decode(seen["body"]) == b"\x00\xff"
@@ -129,7 +122,7 @@ def test_a_malformed_event_is_a_400_in_the_doors_shape() -> None:
     event = tunnel_event()
     event["tunnel"]["body"] = "not base64!"
     result = LambdaHandler(wsgi_echo, sources=[TUNNEL])(event, None)
-    response = TUNNEL.decode_result(result, event)
+    response = client_response(event, result, sources=[TUNNEL])
     assert response.status == 400
     assert response.body == b"Bad Request: the tunnel's body is not base64"
 
