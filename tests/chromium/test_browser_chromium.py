@@ -401,6 +401,9 @@ def test_worker_restart_keeps_the_session(page: Any, server: StaticServer, site:
         }"""
     )
     assert posted == "opaqueredirect"
+    # The browser stops a worker once it is idle: after the jar's save to IndexedDB, which
+    # the fetch event keeps it alive for. CDP's stop is immediate, so let the save land.
+    page.wait_for_timeout(1000)
     stop_service_workers(page)
     page.wait_for_timeout(500)
     started = time.monotonic()

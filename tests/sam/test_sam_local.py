@@ -118,7 +118,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     work = tmp_path_factory.mktemp("sam-local")
     env_vars = work / "env.json"
     local_env = {"TABLE_NAME": "", "NOTES_DIAGNOSTICS": "1"}
-    env_vars.write_text(json.dumps(dict.fromkeys(FUNCTIONS, local_env)))
+    env_vars.write_text(json.dumps(dict.fromkeys([*FUNCTIONS, "StreamingFunction"], local_env)))
     command = [
         sam_local["SAM_BIN"], "build", "--template-file", str(TEMPLATE),
         "--build-dir", str(work / "build"),
@@ -155,6 +155,16 @@ class Invocation:
 
 
 def sam_invoke(build: Build, function: str, event: dict[str, Any]) -> Invocation:
+    done = sam_run(build, function, event)
+    try:
+        output = json.loads(done.stdout)
+    except ValueError:
+        pytest.fail(f"stdout is not JSON: {done.stdout!r}\nstderr:\n{tail(done.stderr)}")
+    return Invocation(output, done.stderr)
+
+
+def sam_run(build: Build, function: str, event: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """`sam local invoke`: the function's answer is its stdout, the log its stderr."""
     event_file = build.work / f"event-{time.monotonic_ns()}.json"
     event_file.write_text(json.dumps(event))
     command = [
@@ -179,11 +189,7 @@ def sam_invoke(build: Build, function: str, event: dict[str, Any]) -> Invocation
     if len(invokes) > 1:
         TIMINGS["invoke_warm_median_s"] = round(statistics.median(invokes[1:]), 2)
     assert done.returncode == 0, f"sam local invoke failed:\n{tail(done.stderr)}"
-    try:
-        output = json.loads(done.stdout)
-    except ValueError:
-        pytest.fail(f"stdout is not JSON: {done.stdout!r}\nstderr:\n{tail(done.stderr)}")
-    return Invocation(output, done.stderr)
+    return done
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -223,6 +229,23 @@ def test_invoke_icon_is_base64_png(build: Build, function: str) -> None:
     assert result["isBase64Encoded"] is True
     assert result["headers"]["content-type"] == "image/png"
     assert client_response(event, result).body == ICON
+
+
+def test_invoke_the_streaming_function_through_the_exec_wrapper(build: Build) -> None:
+    """StreamingFunction: `sam build` keeps the exec wrapper executable, the image's
+    bootstrap starts it as Lambda's does, and the adapters runtime streams: the emulator
+    in the container hands the stream back whole (sam local does not stream)."""
+    event = build_event(
+        "function-url", path="/api/ticks", query=[("count", "2"), ("interval", "0")]
+    )
+    done = sam_run(build, "StreamingFunction", event)
+    head, delimiter, body = done.stdout.partition("\x00" * 8)
+    assert delimiter, f"no streamed answer on stdout: {done.stdout!r}\n{tail(done.stderr)}"
+    prelude = json.loads(head)
+    assert prelude["statusCode"] == 200
+    assert prelude["headers"]["content-type"].startswith("text/event-stream")
+    assert body.count("event: tick") == 2
+    assert '"source":"Lambda Function URL"' in done.stderr  # its access line
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
