@@ -136,9 +136,7 @@ def build_event(
     return door.example_event(request)
 
 
-def client_response(
-    event: Event, result: Any, sources: Sequence[EventSource] = ()
-) -> Response:
+def client_response(event: Event, result: Any, sources: Sequence[EventSource] = ()) -> Response:
     """What the client of the front door that sent `event` receives for `result`.
 
     `result` is a handler's return value, or the bytes of a streamed response (HTTP
