@@ -38,8 +38,9 @@ def register(commands: Any) -> None:
     parser.add_argument("template", nargs="?", default="template.yaml", type=Path)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
-        "--port", type=int, default=3000, help="first port; the next doors count up"
-    )
+        "--port", type=int, default=3000,
+        help="first port; the next doors count up (0: each door gets a free port)",
+    )  # fmt: skip
     parser.add_argument(
         "--emulator", action="store_true",
         help="run functions under the real Lambda runtime emulator (RIE + awslambdaric)",
@@ -101,7 +102,8 @@ def run(arguments: argparse.Namespace) -> int:
     servers: list[http.server.ThreadingHTTPServer] = []
     try:
         for offset, door in enumerate(front_doors(app)):
-            servers.append(start_server(door, runners, arguments.host, arguments.port + offset))
+            port = arguments.port + offset if arguments.port else 0
+            servers.append(start_server(door, runners, arguments.host, port))
         watcher = None if arguments.no_reload else start_watcher(app, runners)
         print("Ready. Ctrl+C to stop.", flush=True)
         wait_for_stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,18 +21,3 @@ def adapters(
         input=stdin, capture_output=True, text=True, cwd=cwd, timeout=60, check=False,
         env={**os.environ, "SESSION_SECRET": SECRET},
     )  # fmt: skip
-
-
-def free_port_block(count: int) -> int:
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count < 65535 and all(port_free(base + i) for i in range(count)):
-            return int(base)
-    raise RuntimeError("no free block of ports")
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0

@@ -1,9 +1,11 @@
-"""`adapters serve` in a subprocess, on a block of free ports (one per front door)."""
+"""`adapters serve` in a subprocess, each front door on a port the system picked
+(`--port 0`), read back from what the command prints."""
 
 from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,19 +14,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..cli.command import ROOT, SECRET, free_port_block
+from ..cli.command import ROOT, SECRET
 
 
 class Served:
-    def __init__(self, process: subprocess.Popen[str], port: int, lines: list[str]) -> None:
+    def __init__(self, process: subprocess.Popen[str], lines: list[str]) -> None:
         self.process = process
-        self.port = port
         self.lines = lines
+        self.ports = [int(port) for port in DOOR_URL.findall("".join(lines))]
 
     def request(
         self, offset: int, method: str, path: str, body: bytes = b"", headers: Any = None
     ) -> Any:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port + offset, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.ports[offset], timeout=30)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
@@ -33,10 +35,12 @@ class Served:
             connection.close()
 
 
+DOOR_URL = re.compile(r"\): http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
+
+
 def start_serve(template: Path, *extra: str, doors: int) -> Iterator[Served]:
-    port = free_port_block(doors)
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapters", "serve", str(template), "--port", str(port), *extra],
+        [sys.executable, "-m", "adapters", "serve", str(template), "--port", "0", *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "SESSION_SECRET": SECRET},
     )  # fmt: skip
@@ -52,7 +56,9 @@ def start_serve(template: Path, *extra: str, doors: int) -> Iterator[Served]:
             if line.startswith("Ready."):
                 break
         assert lines and lines[-1].startswith("Ready."), "".join(lines) + process.stderr.read()  # type: ignore[union-attr]
-        yield Served(process, port, lines)
+        served = Served(process, lines)
+        assert len(served.ports) == doors, "".join(lines)
+        yield served
     finally:
         process.send_signal(signal.SIGTERM)
         try:

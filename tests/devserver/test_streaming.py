@@ -56,7 +56,7 @@ def read_chunked(
 
 @pytest.mark.parametrize("door", [STREAMING_URL, STREAMING_REST])
 def test_server_sent_events_arrive_one_by_one(served: Served, door: int) -> None:
-    head, received = read_chunked(served.port + door, "/api/ticks?count=3&interval=0.4")
+    head, received = read_chunked(served.ports[door], "/api/ticks?count=3&interval=0.4")
     assert head.startswith(b"HTTP/1.1 200")
     assert b"transfer-encoding: chunked" in head.lower()
     assert b"content-type: text/event-stream" in head.lower()
@@ -77,7 +77,7 @@ def test_buffered_doors_of_the_same_app_still_buffer(served: Served) -> None:
 
 def test_a_client_that_goes_away_does_not_stop_the_server(served: Served) -> None:
     head, received = read_chunked(
-        served.port + STREAMING_URL, "/api/ticks?count=5&interval=0.3", pieces=1
+        served.ports[STREAMING_URL], "/api/ticks?count=5&interval=0.3", pieces=1
     )
     assert head.startswith(b"HTTP/1.1 200") and received  # then the client hung up
     status, _, body = served.request(STREAMING_URL, "GET", "/api/health")
@@ -91,7 +91,7 @@ def test_export_streams_ndjson(served: Served) -> None:
         {"Content-Type": "application/json"},
     )  # fmt: skip
     assert created[0] == 201
-    head, received = read_chunked(served.port + STREAMING_URL, "/api/notes/export")
+    head, received = read_chunked(served.ports[STREAMING_URL], "/api/notes/export")
     assert b"application/x-ndjson" in head
     lines = b"".join(piece for _, piece in received).decode().splitlines()
     assert any(json.loads(line)["title"] == "streamed" for line in lines)
