@@ -70,7 +70,12 @@ def decode_body(body: object, is_base64: object) -> bytes:
         raise BadEventError(f"body must be a string, got {type(body).__name__}")
     if is_base64:
         return decode_base64(body)
-    return body.encode("utf-8")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from JSON
+        from ._headers import utf8_bytes
+
+        return utf8_bytes(body)
 
 
 def decode_base64(text: str) -> bytes:

@@ -22,11 +22,11 @@ def find_unsafe_header(headers: HeaderList) -> str | None:
     for name, value in headers:
         if type(name) is not str or name not in _CHECKED_NAMES:
             if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
-                return f"invalid header name {name!r}"
+                return f"an invalid header name {name!r}"
             if len(_CHECKED_NAMES) < 256:  # bounded: an app may make names up
                 _CHECKED_NAMES.add(name)
         if not isinstance(value, str) or "\r" in value or "\n" in value or "\x00" in value:
-            return f"invalid value for header {name!r}"
+            return f"an invalid value for header {name!r}"
     return None
 
 
@@ -35,4 +35,20 @@ def to_latin1_bytes(text: str) -> bytes:
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:
+        return utf8_bytes(text)
+
+
+def utf8_bytes(text: str) -> bytes:
+    """Text from an event as UTF-8, whatever it holds.
+
+    JSON can carry lone surrogates ("\\udcff") that UTF-8 cannot: those in U+DC80-U+DCFF
+    become the single bytes Python's surrogateescape stands them for, any other one "?".
+    An event's text is then always something an app can be handed, never an exception.
+    """
+    try:
         return text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "replace")

@@ -25,7 +25,31 @@ def encode_path(path: str) -> bytes:
     """
     if _NEEDS_QUOTING.search(path) is None:
         return path.encode("ascii")
-    return quote(path, safe=_PATH_SAFE).encode("ascii")
+    try:
+        return quote(path, safe=_PATH_SAFE).encode("ascii")
+    except UnicodeEncodeError:  # lone surrogates from JSON: see `utf8_bytes`
+        from ._headers import utf8_bytes
+
+        return quote(utf8_bytes(path), safe=_PATH_SAFE).encode("ascii")
+
+
+_QUERY_KEPT = "".join(chr(code) for code in range(0x21, 0x7F))
+
+
+def encode_raw_query(query: str) -> bytes:
+    """A raw query string as the bytes a client sends: what is ASCII stays as it is, any
+    other character becomes its percent-encoded UTF-8.
+
+    Front doors hand over a raw query string as text, and some decode what the client
+    percent-encoded (non-ASCII then arrives raw). Frameworks decode the query's escapes as
+    UTF-8, so this is the form every one of them reads back correctly; latin-1 bytes
+    would not be.
+    """
+    if query.isascii():
+        return query.encode("ascii")
+    from ._headers import utf8_bytes
+
+    return quote(utf8_bytes(query), safe=_QUERY_KEPT).encode("ascii")
 
 
 def decode_path(raw_path: bytes) -> bytes:

@@ -31,15 +31,21 @@ def mount(request: Request, base_path: str) -> None:
 
 
 def check(request: Request, response: Response) -> Response:
-    """Refuse unsafe headers with a 500; drop bodies that HTTP forbids (HEAD, 1xx, 204, 304).
+    """Refuse unsafe headers and statuses HTTP has no room for with a 500; drop bodies that
+    HTTP forbids (HEAD, 1xx, 204, 304).
 
     For a complete body; `checked` is the same for any body.
     """
-    problem = find_unsafe_header(response.headers)
-    if problem is not None:
-        logger().error("Response replaced by a 500: the app sent an %s", problem)
-        return plain_response(500, "Internal Server Error")
+    try:
+        problem = find_unsafe_header(response.headers)
+    except (TypeError, ValueError):  # not a list of pairs
+        problem = f"a malformed header list {response.headers!r:.200}"
     status = response.status
+    if problem is None and (type(status) is not int or not 100 <= status <= 599):
+        problem = f"an invalid status {status!r:.50}"  # front doors answer 502 to these
+    if problem is not None:
+        logger().error("Response replaced by a 500: the app sent %s", problem)
+        return plain_response(500, "Internal Server Error")
     if response.body and (request.method == "HEAD" or status < 200 or status in NO_BODY_STATUSES):
         response.body = b""
     return response

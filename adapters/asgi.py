@@ -45,7 +45,11 @@ def encode_headers(headers: RequestHeaders) -> list[tuple[bytes, bytes]]:
         return [(to_latin1_bytes(name), to_latin1_bytes(value)) for name, value in headers]
 
 
-def build_scope(request: Request, state: dict[str, Any] | None = None) -> Scope:
+def build_scope(
+    request: Request, state: dict[str, Any] | None = None, root_in_path: bool = True
+) -> Scope:
+    """The scope; `path` holds `root_path` as the spec says, or, with `root_in_path`
+    False, only the part below it (for frameworks that route on `path` alone: Falcon)."""
     root, rest = split_mount(request.raw_path, request.root_path)
     return {
         "type": "http",
@@ -53,7 +57,7 @@ def build_scope(request: Request, state: dict[str, Any] | None = None) -> Scope:
         "http_version": "1.1",
         "method": request.method,
         "scheme": request.scheme,
-        "path": (root + rest).decode("utf-8", "replace"),
+        "path": (root + rest if root_in_path else rest).decode("utf-8", "replace"),
         "raw_path": request.raw_path,
         "query_string": request.query_string,
         "root_path": root.decode("utf-8", "replace"),
@@ -68,19 +72,34 @@ def build_scope(request: Request, state: dict[str, Any] | None = None) -> Scope:
 
 
 class ASGIInterface:
-    """Answers requests with an ASGI app; `state` is the lifespan state each scope copies."""
+    """Answers requests with an ASGI app; `state` is the lifespan state each scope copies.
 
-    __slots__ = ("app", "state")
+    `root_in_path` (see `build_scope`): None decides by the app, False for a Falcon app.
+    """
 
-    def __init__(self, app: ASGIApp) -> None:
+    __slots__ = ("app", "root_in_path", "state")
+
+    def __init__(self, app: ASGIApp, root_in_path: bool | None = None) -> None:
         self.app = app
         self.state: dict[str, Any] | None = None
+        if root_in_path is None:
+            root_in_path = not routes_below_root_path(app)
+        self.root_in_path = root_in_path
 
     async def respond(self, request: Request, stream: bool = False) -> Response:
-        scope = build_scope(request, self.state)
+        scope = build_scope(request, self.state, self.root_in_path)
         if stream:
             return await stream_asgi(self.app, scope, request.body)
         return await run_asgi(self.app, scope, request.body)
+
+
+def routes_below_root_path(app: object) -> bool:
+    """True for apps known to route on `path` without removing `root_path` first.
+
+    Falcon's ASGI App matches routes against the whole `path` (under uvicorn
+    `--root-path` too), so behind a stage or a base path every route would answer 404.
+    """
+    return type(app).__module__.partition(".")[0] == "falcon"
 
 
 class _HttpCycle:
@@ -117,7 +136,10 @@ class _HttpCycle:
         if kind == "http.response.start":
             if self.status is not None:
                 raise RuntimeError("http.response.start sent twice")
-            self.status = int(message["status"])
+            status = message["status"]
+            if type(status) is not int:  # True, "200" and 200.0 are app bugs, as in uvicorn
+                raise TypeError(f"http.response.start status must be an int, not {status!r:.50}")
+            self.status = status
             self.headers = [
                 (bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
                 for name, value in message.get("headers", ())
@@ -172,6 +194,13 @@ async def run_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Response:
         await app(scope, cycle.receive, cycle.send)
     except Exception:
         logger().exception("Unhandled exception in ASGI app (%s)", _describe(scope))
+        if not cycle.complete:
+            return plain_response(500, "Internal Server Error")
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and getattr(task, "cancelling", int)():  # 3.11+ tells who did
+            raise  # the caller cancelled this request: not the app's to answer
+        logger().exception("ASGI app raised CancelledError on its own (%s)", _describe(scope))
         if not cycle.complete:
             return plain_response(500, "Internal Server Error")
     finally:
@@ -257,8 +286,12 @@ class _StreamingCycle(_HttpCycle):
     def app_done(self, task: asyncio.Future[None], scope: Scope) -> None:
         if task.cancelled():
             if not self.complete:
-                logger().info("Response abandoned by its reader: ASGI app stopped (%s)",
-                              _describe(scope))  # fmt: skip
+                if self.disconnected:
+                    logger().info("Response abandoned by its reader: ASGI app stopped (%s)",
+                                  _describe(scope))  # fmt: skip
+                else:
+                    logger().error("ASGI app raised CancelledError on its own (%s)",
+                                   _describe(scope))  # fmt: skip
                 self.error = RuntimeError("the ASGI app was cancelled")
         else:
             error = task.exception()

@@ -57,6 +57,9 @@ class LambdaHandler:
       record (a dict) instead.
     - `environ_hook` (WSGI only): called as `hook(environ, request)` before each call of
       the app, to add environ keys of its own.
+    - `root_path_in_path` (ASGI only): whether the scope's `path` keeps the mount point
+      (`root_path`), as the ASGI spec says (True), or holds only the part below it (False,
+      for frameworks that route on `path` alone). None (default): False for Falcon.
     - `sources`: extra `EventSource` instances, tried before the built-in ones.
     - `response_mode`: "buffered" (default) or "streaming": under the adapters runtime
       (`python -m adapters.runtime`: the exec wrapper or the bootstrap), answers to front
@@ -78,6 +81,7 @@ class LambdaHandler:
         access_log: bool | AccessWriter = True,
         sources: Sequence[EventSource] = (),
         response_mode: ResponseMode | None = None,
+        root_path_in_path: bool | None = None,
     ) -> None:
         self.runner = AppRunner(
             app,
@@ -85,6 +89,7 @@ class LambdaHandler:
             lifespan=lifespan,
             environ_hook=environ_hook,
             base_path=base_path,
+            root_path_in_path=root_path_in_path,
         )
         self.app = app
         self.interface: Interface = self.runner.interface
@@ -110,31 +115,38 @@ class LambdaHandler:
         self._source: EventSource = _NOTHING  # the last event's source, tried first
         self._sync = self.interface == "wsgi"
         self._run: Callable[[Coroutine[Any, Any, Any]], Any]
+        self._faults: tuple[type[BaseException], ...] = (Exception,)
         if self.interface == "wsgi":
             self._run = complete
         else:
+            from asyncio import CancelledError
+
             from ._loop import process_loop
 
             self._run = process_loop().run
+            self._faults = (Exception, CancelledError)
 
     def __call__(self, event: Event, context: LambdaContext = None) -> Event:
         started = perf_counter()
         source = self._source
         if self.sources or type(event) is not dict or not source.matches(event):
             source = self._source = detect_source(event, self.sources)
-        request = self._parse(source, event, context)
-        if type(request) is not _Refused:
-            if source.streams and self.response_mode == "streaming":
-                self._warn_buffered_stream()
-            if self._sync:
-                response = self.runner.respond_sync(request)
+        try:
+            request = self._parse(source, event, context)
+            if type(request) is not _Refused:
+                if source.streams and self.response_mode == "streaming":
+                    self._warn_buffered_stream()
+                if self._sync:
+                    response = self.runner.respond_sync(request)
+                else:
+                    response = self._run(self.runner.respond(request))
+                    if not self._hooked:
+                        self._hook_shutdown()
             else:
-                response = self._run(self.runner.respond(request))
-                if not self._hooked:
-                    self._hook_shutdown()
-        else:
-            response, request = request.response, None
-        result = self._render(source, response, event)
+                response, request = request.response, None
+            result = self._render(source, response, event)
+        except self._faults:  # the rule: every event of a known source gets an answer
+            return self._failed(source, event)
         if self._emit_access is not None:
             self._log_access(self._emit_access, source, request, response, started, context)
         return result
@@ -152,15 +164,18 @@ class LambdaHandler:
         if not (source.streams and self.response_mode == "streaming"):
             return self(event, context)
         started = perf_counter()
-        request = self._parse(source, event, context)
-        if type(request) is _Refused:
-            response: Response = request.response
-            request = None
-        else:
-            response = self._run(self.runner.respond(request, stream=True))
-            if not self._hooked:
-                self._hook_shutdown()
-        head = source.stream_head(response, event)
+        try:
+            request = self._parse(source, event, context)
+            if type(request) is _Refused:
+                response: Response = request.response
+                request = None
+            else:
+                response = self._run(self.runner.respond(request, stream=True))
+                if not self._hooked:
+                    self._hook_shutdown()
+            head = source.stream_head(response, event)
+        except self._faults:
+            return self._failed(source, event)
         body = response.body
         if type(body) is not bytes and self.interface == "asgi":
             body = _LoopStream(body, self._run)  # type: ignore[arg-type]
@@ -182,6 +197,17 @@ class LambdaHandler:
         except Exception:
             logger().warning("Malformed %s event", source.name, exc_info=True)
             return _Refused(plain_response(400, "Bad Request"))
+
+    def _failed(self, source: EventSource, event: Event) -> Event:
+        """A logged 500 for an invocation that failed outside the app (which has its own)."""
+        logger().exception("Answering a 500: the %s event could not be answered", source.name)
+        try:
+            return source.render(
+                plain_response(500, "Internal Server Error"), event, self.text_types
+            )
+        except Exception:
+            logger().exception("Rendering the 500 failed too; sending the plainest one")
+            return source.failure_result(event)
 
     def _hook_shutdown(self) -> None:
         """After the first successful startup, let SIGTERM and exit run the shutdown."""

@@ -43,6 +43,9 @@ class AppRunner:
     - `environ_hook` (WSGI only): called as `hook(environ, request)` before each call.
     - `base_path`: the URL prefix clients use in front of the app; it becomes the mount
       point (SCRIPT_NAME / root_path) whether or not the front door kept it in the path.
+    - `root_path_in_path` (ASGI only): whether the scope's `path` starts with `root_path`
+      (the ASGI spec; True) or holds only the part below it (False: for frameworks that
+      route on `path` alone). None (default): False for Falcon apps, True otherwise.
     """
 
     __slots__ = (
@@ -65,6 +68,7 @@ class AppRunner:
         lifespan: LifespanMode | None = None,
         environ_hook: EnvironHook | None = None,
         base_path: str | None = None,
+        root_path_in_path: bool | None = None,
     ) -> None:
         if interface is not None and interface not in ("wsgi", "asgi"):
             raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}")
@@ -84,6 +88,8 @@ class AppRunner:
         if kind == "wsgi":
             if lifespan == "on":  # "auto" and "off" hold trivially: WSGI has no lifespan
                 raise TypeError("lifespan='on' needs an ASGI app; this is a WSGI app")
+            if root_path_in_path is not None:  # PATH_INFO never holds SCRIPT_NAME
+                raise TypeError("root_path_in_path applies to ASGI apps only; this is a WSGI app")
             from .wsgi import WSGIInterface
 
             self._interface = self._wsgi = WSGIInterface(app, environ_hook)
@@ -93,7 +99,7 @@ class AppRunner:
                 raise TypeError("environ_hook applies to WSGI apps only; this is an ASGI app")
             from .asgi import ASGIInterface
 
-            self._interface = ASGIInterface(app)
+            self._interface = ASGIInterface(app, root_path_in_path)
             self._wsgi = None
             self._ready = False
 

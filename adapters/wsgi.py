@@ -36,10 +36,26 @@ the same few names arrive on every request."""
 
 
 def _environ_key(name: str) -> str:
+    """HTTP_X_NAME for a header name; "~HTTP_X_NAME" for a name with an underscore.
+
+    CGI's mapping makes `X-Forwarded_For` and `X-Forwarded-For` one key, so a client could
+    overwrite a header the front door sets (and pose as another client behind ProxyFix).
+    A name with an underscore therefore never replaces or joins a hyphenated one: it
+    fills its key only when no hyphenated header did (docs/security.md). nginx and
+    gunicorn drop such names altogether; VPC Lattice sends `user_agent` this way.
+    """
     key = "HTTP_" + name.upper().replace("-", "_")
+    if "_" in name:
+        key = "~" + key
     if len(_ENVIRON_KEYS) < 1024:  # bounded: names come from clients
         _ENVIRON_KEYS[name] = key
     return key
+
+
+def _add_underscored(environ: Environ, late: list[tuple[str, str]]) -> None:
+    for key, value in late:
+        if key[1:] not in environ:
+            environ[key[1:]] = value
 
 
 def build_environ(request: Request) -> Environ:
@@ -81,13 +97,21 @@ def build_environ(request: Request) -> Environ:
         environ["REMOTE_PORT"] = str(client[1])
     keys = _ENVIRON_KEYS
     headers = request.headers
+    late: list[tuple[str, str]] | None = None
     if type(headers) is _DICT_ITEMS:  # unique names, ASCII values (RequestHeaders)
         for name, value in headers:
             key = keys.get(name)
             if key is None:
                 key = _environ_key(name)
             if key:  # "" for Content-Length, which comes from the body actually received
-                environ[key] = value
+                if key[0] != "~":
+                    environ[key] = value
+                elif late is None:
+                    late = [(key, value)]
+                else:
+                    late.append((key, value))
+        if late is not None:
+            _add_underscored(environ, late)
         return environ
     for name, given in headers:
         key = keys.get(name)
@@ -96,10 +120,16 @@ def build_environ(request: Request) -> Environ:
         elif not key:
             continue  # CONTENT_LENGTH comes from the body actually received
         value = given if given.isascii() else to_latin1_bytes(given).decode("latin-1")
-        if key in environ:
+        if key[0] == "~":
+            if late is None:
+                late = []
+            late.append((key, value))
+        elif key in environ:
             environ[key] = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
         else:
             environ[key] = value
+    if late is not None:
+        _add_underscored(environ, late)
     return environ
 
 

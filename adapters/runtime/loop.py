@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from ..sources.base import STREAM_LIMIT
+from ..sources.base import STREAM_LIMIT, result_payload
 from .client import RuntimeAPIError, RuntimeClient
 from .context import LambdaContext
 from .errors import error_info
@@ -150,7 +150,7 @@ def answer(
             result.close()  # after the answer: work the app does after its body
         return
     try:
-        payload = json.dumps(result).encode("utf-8")
+        payload = result_payload(result)
     except (TypeError, ValueError) as error:
         report = error_info(error, request_id, "Runtime.MarshalError")
         report["errorMessage"] = f"Unable to marshal response: {error}"

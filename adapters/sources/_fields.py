@@ -32,6 +32,26 @@ def require_str(container: dict[str, Any], key: str, where: str = "event") -> st
 ORIGIN_HEADERS = frozenset({"host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for"})
 """The headers `read_headers` also reports by name: who asked, and whom (`_origin`)."""
 
+_TRACKED = ORIGIN_HEADERS | {"cookie"}
+
+
+def merge_cookie_fields(pairs: HeaderList) -> HeaderList:
+    """One Cookie field where the request had several, joined with "; " where the first was.
+
+    HTTP/2 and HTTP/3 clients send each cookie in a field of its own, and a front door may
+    pass them on as a list; many frameworks read only one Cookie header, so the others'
+    cookies would be lost (RFC 9113 8.2.3 asks for this join before HTTP/1.1 semantics).
+    """
+    values = [value for name, value in pairs if name == "cookie"]
+    merged: HeaderList = []
+    for name, value in pairs:
+        if name != "cookie":
+            merged.append((name, value))
+        elif values:
+            merged.append(("cookie", "; ".join(values)))
+            values = []
+    return merged
+
 
 def read_headers(
     container: dict[str, Any], key: str, lowercase_map: bool = False
@@ -61,6 +81,7 @@ def read_headers(
             }
     pairs: HeaderList = []
     seen: dict[str, str] = {}
+    cookie_fields = 0
     append = pairs.append
     for given, value in headers.items():
         name = given.lower()
@@ -80,8 +101,13 @@ def read_headers(
             continue
         else:
             raise BadEventError(f"header {name!r} has a {type(value).__name__} value")
-        if name in ORIGIN_HEADERS:
-            seen[name] = last
+        if name in _TRACKED:
+            if name != "cookie":
+                seen[name] = last
+            else:
+                cookie_fields += 1 if type(value) is str else len(value)
+    if cookie_fields > 1:
+        pairs = merge_cookie_fields(pairs)
     return pairs, seen
 
 

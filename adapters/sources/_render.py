@@ -50,7 +50,12 @@ def case_variant(name: str, index: int) -> str:
     """The index-th distinct upper/lower-case spelling of a header name."""
     letters = [i for i, char in enumerate(name) if char.isalpha()]
     if index >= 2 ** len(letters):
-        raise ValueError(f"too many values for {name!r} to spell differently")
+        from .base import UnrepresentableResponse
+
+        raise UnrepresentableResponse(
+            f"more than {2 ** len(letters)} {name} headers, the most single-value headers "
+            "can spell differently (multi-value headers carry any number)"
+        )
     chars = list(name)
     for bit, position in enumerate(letters):
         if index >> bit & 1:

@@ -9,8 +9,7 @@ integrations for HTTP APIs in API Gateway".
 from __future__ import annotations
 
 from .._bodies import decode_body
-from .._headers import to_latin1_bytes
-from .._paths import encode_path, starts_with_segment
+from .._paths import encode_path, encode_raw_query, starts_with_segment
 from ..errors import BadEventError
 from ..model import Request, Response
 from ._fields import get_mapping, read_headers
@@ -74,7 +73,7 @@ class HttpApiV2Source(EventSource):
         if query:
             if self.query_may_start_with_question_mark and query[0] == "?":
                 query = query[1:]
-            query_string = query.encode("latin-1") if query.isascii() else to_latin1_bytes(query)
+            query_string = query.encode("ascii") if query.isascii() else encode_raw_query(query)
         else:
             query_string = b""
         path = encode_path(raw_path)

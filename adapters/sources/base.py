@@ -41,6 +41,44 @@ PRELUDE_DELIMITER = b"\x00" * 8
 """Eight NUL bytes end the JSON prelude; the raw body follows."""
 
 
+_ERROR_TEXT = "Internal Server Error"
+
+
+class UnrepresentableResponse(ValueError):
+    """A response the front door's format has no way to carry (`shape` raises it)."""
+
+
+def runtime_ensure_ascii() -> bool:
+    """Whether the runtime escapes non-ASCII in the result's JSON, as awslambdaric does
+    everywhere but on the python3.12 and later managed runtimes (and the adapters runtime
+    does the same), so the size the front door sees is known."""
+    import os
+
+    environment = os.environ.get("AWS_EXECUTION_ENV", "")
+    version = environment.removeprefix("AWS_Lambda_python3.")
+    return not (version != environment and version.isdecimal() and int(version) >= 12)
+
+
+def result_payload(result: Any) -> bytes:
+    """The JSON the runtime sends for `result` (the adapters runtime sends exactly this).
+
+    Raises TypeError or ValueError for a result JSON cannot hold.
+    """
+    import json
+
+    if runtime_ensure_ascii():
+        return json.dumps(result).encode("ascii")
+    try:
+        return json.dumps(result, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: only escapes can carry them
+        return json.dumps(result).encode("ascii")
+
+
+def serialized_size(result: Any) -> int:
+    """The bytes of the JSON the runtime sends for `result`."""
+    return len(result_payload(result))
+
+
 class EventSource(ABC):
     """One AWS front door's event format."""
 
@@ -86,7 +124,11 @@ class EventSource(ABC):
         return LAMBDA_PAYLOAD_LIMIT
 
     def render(self, response: Response, event: Event, text_types: TextTypes) -> Event:
-        """The buffered result for a complete response, within the door's size limit."""
+        """The buffered result for a complete response, within the door's size limit.
+
+        The limit is on the JSON the runtime sends, where escapes can make a text body up
+        to six times its length; so the count is exact whenever it could matter.
+        """
         body = response.body
         if type(body) is not bytes:
             raise TypeError("a streamed body must be read whole before it is rendered")
@@ -103,19 +145,39 @@ class EventSource(ABC):
         text, is_base64 = encode_body(body, content_type, content_encoding, text_types)
         size += len(text) if text.isascii() else len(text.encode("utf-8"))
         limit = self.response_limit(event)
-        if size > limit:
-            logger().error(
-                "Response replaced by a 500: %s bytes after encoding exceeds the %s byte "
-                "limit of %s (status %s, base64=%s)",
-                size, limit, self.name, response.status, is_base64,
-            )  # fmt: skip
-            response = plain_response(
-                500,
-                f"Internal Server Error: the response ({size} bytes encoded) exceeds the "
-                f"{limit} byte limit of {self.name}.",
+        try:
+            result = self.shape(response, text, is_base64, event)
+        except UnrepresentableResponse as problem:
+            logger().error("Response replaced by a 500: %s cannot carry it: %s", self.name, problem)
+            return self.shape(
+                plain_response(500, "Internal Server Error"), _ERROR_TEXT, False, event
             )
-            text, is_base64 = response.body.decode(), False  # type: ignore[union-attr]
-        return self.shape(response, text, is_base64, event)
+        if size <= limit // 6 or (is_base64 and size <= limit):
+            return result  # escapes cannot take it past the limit
+        size = serialized_size(result)
+        if size <= limit:
+            return result
+        logger().error(
+            "Response replaced by a 500: %s bytes of JSON exceeds the %s byte limit of %s "
+            "(status %s, base64=%s)",
+            size, limit, self.name, response.status, is_base64,
+        )  # fmt: skip
+        error = plain_response(
+            500,
+            f"Internal Server Error: the response ({size} bytes as JSON) exceeds the "
+            f"{limit} byte limit of {self.name}.",
+        )
+        return self.shape(error, error.body.decode(), False, event)  # type: ignore[union-attr]
+
+    def failure_result(self, event: Event) -> Event:
+        """A 500 in this door's shape that needs nothing from the event: the answer when
+        even rendering failed (a hostile event), since the handler must answer."""
+        return {
+            "statusCode": 500,
+            "headers": {"content-type": "text/plain; charset=utf-8"},
+            "body": _ERROR_TEXT,
+            "isBase64Encoded": False,
+        }
 
     def prelude(self, response: Response, event: Event) -> dict[str, Any]:
         """The JSON prelude of a streamed response: status, headers and cookies."""

@@ -10,10 +10,10 @@ See "Lambda@Edge event structure" and "Lambda@Edge function examples" (generatin
 from __future__ import annotations
 
 from .._bodies import decode_body
-from .._paths import encode_path
+from .._paths import encode_path, encode_raw_query
 from ..errors import BadEventError
 from ..model import Request, Response
-from ._fields import get_mapping, method_of, require_str
+from ._fields import get_mapping, merge_cookie_fields, method_of, require_str
 from ._origin import client_address, origin_headers, server_and_scheme
 from ._render import status_line
 from ._results import result_body
@@ -52,6 +52,33 @@ def cf_record(event: Event) -> dict[str, Any] | None:
     return None
 
 
+def viewer_host_headers(
+    headers: HeaderList, request: dict[str, Any], config: dict[str, Any]
+) -> HeaderList:
+    """The headers with the Host the viewer used, as far as the event tells it.
+
+    In an origin-request event CloudFront has already set Host to the origin's domain
+    unless the origin request policy forwards the viewer's Host. An app that builds links,
+    redirects or CSRF origin checks from that Host would point viewers at the origin, so
+    when Host is the origin's own domain it is replaced by the distribution's domain.
+    An alternate domain (CNAME) is not in the event: forward the Host header to the
+    origin in the origin request policy, and the viewer's Host arrives as it is.
+    """
+    origin = request.get("origin")
+    distribution = config.get("distributionDomainName")
+    if not isinstance(origin, dict) or not isinstance(distribution, str) or not distribution:
+        return headers
+    origin_domains = {
+        details.get("domainName", "").lower()
+        for details in origin.values()
+        if isinstance(details, dict) and isinstance(details.get("domainName"), str)
+    }
+    hosts = [value for name, value in headers if name == "host"]
+    if not hosts or hosts[-1].lower() not in origin_domains:
+        return headers
+    return [(name, distribution if name == "host" else value) for name, value in headers]
+
+
 class CloudFrontSource(EventSource):
     name = "CloudFront Lambda@Edge"
     key = "edge"
@@ -75,6 +102,10 @@ class CloudFrontSource(EventSource):
                 if not isinstance(value, str):
                     raise BadEventError(f"header {name!r} has an entry without a value")
                 headers.append((name.lower(), value))
+        if sum(name == "cookie" for name, _ in headers) > 1:
+            headers = merge_cookie_fields(headers)
+        if config.get("eventType") == "origin-request":
+            headers = viewer_host_headers(headers, request, config)
         body_info = get_mapping(request, "body")
         if body_info.get("inputTruncated"):
             raise BadEventError(
@@ -94,7 +125,7 @@ class CloudFrontSource(EventSource):
         return Request(
             method,  # method
             encode_path(uri),  # raw_path
-            query.encode("latin-1", "replace"),  # query_string
+            encode_raw_query(query),  # query_string
             headers,  # headers
             body,  # body
             scheme,  # scheme
@@ -107,7 +138,8 @@ class CloudFrontSource(EventSource):
 
     def response_limit(self, event: Event) -> int:
         cf = cf_record(event) or {}
-        event_type = get_mapping(cf, "config").get("eventType")
+        config = cf.get("config")
+        event_type = config.get("eventType") if isinstance(config, dict) else None
         return VIEWER_RESPONSE_LIMIT if event_type == "viewer-request" else ORIGIN_RESPONSE_LIMIT
 
     def shape(self, response: Response, body: str, is_base64: bool, event: Event) -> Event:
@@ -123,6 +155,16 @@ class CloudFrontSource(EventSource):
             "headers": headers,
             "body": body,
             "bodyEncoding": "base64" if is_base64 else "text",
+        }
+
+    def failure_result(self, event: Event) -> Event:
+        text_plain = [{"key": "Content-Type", "value": "text/plain; charset=utf-8"}]
+        return {
+            "status": "500",
+            "statusDescription": "Internal Server Error",
+            "headers": {"content-type": text_plain},
+            "body": "Internal Server Error",
+            "bodyEncoding": "text",
         }
 
     def request_id(self, event: Event) -> str | None:

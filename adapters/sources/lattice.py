@@ -10,7 +10,7 @@ See "Lambda functions as targets" in the VPC Lattice user guide.
 from __future__ import annotations
 
 from .._bodies import decode_body
-from .._paths import encode_path
+from .._paths import encode_path, encode_raw_query
 from ..model import Request, Response
 from ._fields import get_mapping, method_of, read_headers, require_str
 from ._origin import forwarded_client, server_and_scheme
@@ -43,7 +43,7 @@ class LatticeSourceBase(EventSource):
         return Request(
             method,  # method
             encode_path(path),  # raw_path
-            query or query_in_path.encode("latin-1", "replace"),  # query_string
+            query or encode_raw_query(query_in_path),  # query_string
             headers,  # headers
             decode_body(event.get("body"), event.get(self.base64_key)),  # body
             scheme,  # scheme
