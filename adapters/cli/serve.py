@@ -157,13 +157,12 @@ def front_doors(app: Application) -> list[FrontDoor]:
 def start_server(
     door: FrontDoor, runners: dict[str, Runner], host: str, port: int
 ) -> http.server.ThreadingHTTPServer:
-    from ..devserver.server import Gateway, make_handler
+    from ..devserver.server import DoorServer, Gateway, make_handler
 
     try:
-        server = http.server.ThreadingHTTPServer((host, port), make_handler(Gateway(door, runners)))
+        server = DoorServer((host, port), make_handler(Gateway(door, runners)))
     except OSError as error:
         raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
-    server.daemon_threads = True
     streaming = ", streaming" if door.streams else ""
     print(
         f"{door.label} ({KIND_NAMES[door.kind]}{streaming}): "

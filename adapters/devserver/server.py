@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import http11
 from .functions import FunctionAnswer, InvokeError
 from .gateway import (
     BAD_GATEWAY,
@@ -95,10 +96,22 @@ class Gateway:
         return reply, route.function, answer
 
 
+class DoorServer(http.server.ThreadingHTTPServer):
+    """One front door's listening socket.
+
+    The standard backlog of 5 makes a burst of 50 connections wait for SYN retries
+    (seconds at p99); 128 is what production servers default to.
+    """
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "adapters-serve"
+        timeout = 60  # seconds a client may take to send a request before it is dropped
 
         def setup(self) -> None:
             super().setup()
@@ -106,11 +119,52 @@ def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
             # of waiting for the client's delayed ACK (Nagle's algorithm).
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def handle_one(self) -> None:
+        def handle_one_request(self) -> None:
+            """Read one request strictly (see `http11`), then answer it or refuse it."""
+            self.close_connection = True
+            self.request_version = "HTTP/1.1"
+            try:
+                head = http11.read_head(self.rfile)
+                if head is None:
+                    return
+                self.command, self.path = head.method, head.target
+                self.request_version = head.version
+                if head.expects_continue and (head.chunked or head.content_length):
+                    self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    self.wfile.flush()
+                body = http11.read_body(self.rfile, head)
+            except http11.BadRequest as refused:
+                self.refuse(refused)
+                return
+            except (http11.IncompleteRequest, OSError):
+                return  # the client went away mid-request: no one to answer
+            self.close_connection = not head.keep_alive
+            self.handle_one(head.headers, body)
+            try:
+                self.wfile.flush()
+            except OSError:
+                self.close_connection = True
+
+        def refuse(self, refused: http11.BadRequest) -> None:
+            text = f"{refused.status} {refused.reason}\n".encode()
+            try:
+                self.send_response_only(refused.status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(text)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(text)
+                self.wfile.flush()
+            except OSError:
+                pass
+            print(
+                f"{gateway.door.label} refused a request: {refused.status} {refused.reason}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        def handle_one(self, headers: list[tuple[str, str]], body: bytes) -> None:
             started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length > 0 else b""
-            headers = [(name, value) for name, value in self.headers.items()]
             (status, reply_headers, reply_body), function, answer = gateway.answer(
                 self.command, self.path, headers, body, self.client_address[0]
             )
@@ -119,6 +173,8 @@ def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
                 for name, value in reply_headers:
                     if name.lower() not in ("content-length", "transfer-encoding", "connection"):
                         self.send_header(name, value)
+                if self.close_connection:
+                    self.send_header("Connection", "close")
                 if isinstance(reply_body, bytes):
                     self.send_header("Content-Length", str(len(reply_body)))
                     self.end_headers()
@@ -146,6 +202,13 @@ def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
                 for _ in pieces:
                     pass
                 return
+            if self.request_version == "HTTP/1.0":  # no chunked coding: the close ends the body
+                self.close_connection = True
+                self.end_headers()
+                for piece in pieces:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                return
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             self.wfile.flush()
@@ -157,8 +220,6 @@ def make_handler(gateway: Gateway) -> type[http.server.BaseHTTPRequestHandler]:
                 self.close_connection = True  # no final chunk: the client sees a cut response
                 return
             self.wfile.write(b"0\r\n\r\n")
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_one
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # handle_one prints its own line

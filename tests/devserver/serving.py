@@ -38,10 +38,13 @@ class Served:
 DOOR_URL = re.compile(r"\): http://127\.0\.0\.1:(\d+)/$", re.MULTILINE)
 
 
-def start_serve(template: Path, *extra: str, doors: int) -> Iterator[Served]:
+def start_serve(
+    template: Path, *extra: str, doors: int, log: Any = subprocess.PIPE
+) -> Iterator[Served]:
+    """`log` takes the server's stderr (a file for long runs: nobody drains the pipe)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "adapters", "serve", str(template), "--port", "0", *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
         env={**os.environ, "SESSION_SECRET": SECRET},
     )  # fmt: skip
     lines: list[str] = []
@@ -55,7 +58,9 @@ def start_serve(template: Path, *extra: str, doors: int) -> Iterator[Served]:
             lines.append(line)
             if line.startswith("Ready."):
                 break
-        assert lines and lines[-1].startswith("Ready."), "".join(lines) + process.stderr.read()  # type: ignore[union-attr]
+        if not (lines and lines[-1].startswith("Ready.")):
+            errors = process.stderr.read() if process.stderr is not None else ""
+            raise AssertionError("".join(lines) + errors)
         served = Served(process, lines)
         assert len(served.ports) == doors, "".join(lines)
         yield served
