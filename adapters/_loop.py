@@ -49,12 +49,19 @@ class EventLoopOwner:
         ready = getattr(self.loop, "_ready", None)
         self._ready: deque[Any] | None = ready if type(ready) is deque else None
 
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run `coroutine` to its end on the loop and return its result."""
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run `coroutine` to its end on the loop and return its result.
+
+        With `timeout`, raise `DeadlineExceeded` once that many seconds have passed
+        (the task is cancelled first, so the app's `finally` blocks run).
+        """
         loop = self.loop
         ready = self._ready
+        when = None if timeout is None else loop.time() + timeout
         if ready is None or ready or events._get_running_loop() is not None:
-            return loop.run_until_complete(coroutine)
+            if when is None:
+                return loop.run_until_complete(coroutine)
+            return _finish(loop, loop.create_task(coroutine), when)
         # A Task made directly, named: the loop's create_task wrapper and the default
         # name ("Task-N", formatted per task on Python 3.11) cost more than the step.
         task = asyncio.Task(coroutine, loop=loop, name="adapters")
@@ -84,11 +91,38 @@ class EventLoopOwner:
             sys.set_asyncgen_hooks(*hooks)
         if task.done():
             return task.result()
-        return loop.run_until_complete(task)
+        if when is None:
+            return loop.run_until_complete(task)
+        return _finish(loop, task, when)
 
     def close(self) -> None:
         if not self.loop.is_closed() and not self.loop.is_running():
             self.loop.close()
+
+
+def _finish(loop: asyncio.AbstractEventLoop, task: asyncio.Task[T], when: float) -> T:
+    """Run the loop until `task` is done, cancelling it at `when` (loop time)."""
+    from .errors import DeadlineExceeded
+
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = loop.call_at(when, expire)
+    try:
+        result = loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        if expired:
+            raise DeadlineExceeded from None
+        raise
+    finally:
+        timer.cancel()
+    if expired:  # the app caught the cancellation (or, before 3.11, it became a 500)
+        raise DeadlineExceeded
+    return result
 
 
 _process_loop: EventLoopOwner | None = None

@@ -55,3 +55,11 @@ class AppStreamError(AdapterError, RuntimeError):
     error signal their transport has (Lambda's error trailers, an errored ReadableStream).
     The app's own exception is the `__cause__`, and its traceback is already logged.
     """
+
+
+class DeadlineExceeded(BaseException):
+    """The app was still running at the invocation's deadline, less the margin.
+
+    A BaseException (as KeyboardInterrupt), so that frameworks' `except Exception` blocks
+    do not turn it into their own error page, while `finally` blocks still run.
+    """

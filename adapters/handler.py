@@ -15,9 +15,10 @@ from ._bodies import DEFAULT_TEXT_MIME_TYPES, TextTypes
 from ._log import logger
 from ._paths import decode_path
 from .access_log import access_emitter, write_json_line
-from .errors import BadEventError
+from .deadline import DEFAULT_MARGIN, seconds_left
+from .errors import BadEventError, DeadlineExceeded
 from .model import SyncByteStream, plain_response
-from .runner import AppRunner
+from .runner import DEFAULT_STARTUP_TIMEOUT, AppRunner
 from .sources import detect_source
 from .sources.base import HTTP_INTEGRATION_CONTENT_TYPE
 
@@ -60,6 +61,15 @@ class LambdaHandler:
     - `root_path_in_path` (ASGI only): whether the scope's `path` keeps the mount point
       (`root_path`), as the ASGI spec says (True), or holds only the part below it (False,
       for frameworks that route on `path` alone). None (default): False for Falcon.
+    - `deadline_margin`: seconds before the invocation's deadline
+      (`context.get_remaining_time_in_millis()`) at which an app still running is
+      interrupted and the client answered 504, with a log line saying which request
+      (default 0.5; None: never, Lambda's own timeout applies). ASGI apps are cancelled
+      at their `await`; WSGI apps get `adapters.deadline.DeadlineExceeded` from a SIGALRM
+      timer, used only in the main thread and when SIGALRM is not taken.
+    - `startup_timeout` (ASGI only): seconds the lifespan startup may take before it is
+      abandoned with a logged error and a 500, and tried again on the next request
+      (default 30; None: no limit but the deadline).
     - `sources`: extra `EventSource` instances, tried before the built-in ones.
     - `response_mode`: "buffered" (default) or "streaming": under the adapters runtime
       (`python -m adapters.runtime`: the exec wrapper or the bootstrap), answers to front
@@ -82,7 +92,12 @@ class LambdaHandler:
         sources: Sequence[EventSource] = (),
         response_mode: ResponseMode | None = None,
         root_path_in_path: bool | None = None,
+        deadline_margin: float | None = DEFAULT_MARGIN,
+        startup_timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
     ) -> None:
+        if deadline_margin is not None and not deadline_margin >= 0:
+            raise ValueError(f"deadline_margin must be >= 0 or None, not {deadline_margin!r}")
+        self.deadline_margin = deadline_margin
         self.runner = AppRunner(
             app,
             interface=interface,
@@ -90,6 +105,7 @@ class LambdaHandler:
             environ_hook=environ_hook,
             base_path=base_path,
             root_path_in_path=root_path_in_path,
+            startup_timeout=startup_timeout,
         )
         self.app = app
         self.interface: Interface = self.runner.interface
@@ -136,17 +152,24 @@ class LambdaHandler:
             if type(request) is not _Refused:
                 if source.streams and self.response_mode == "streaming":
                     self._warn_buffered_stream()
-                if self._sync:
+                left = None
+                if context is not None and self.deadline_margin is not None:
+                    left = seconds_left(context, self.deadline_margin)
+                if left is not None:
+                    response = self._respond_before_deadline(request, left)
+                elif self._sync:
                     response = self.runner.respond_sync(request)
                 else:
                     response = self._run(self.runner.respond(request))
-                    if not self._hooked:
-                        self._hook_shutdown()
+                if not self._hooked:
+                    self._hook_shutdown()
             else:
                 response, request = request.response, None
             result = self._render(source, response, event)
         except self._faults:  # the rule: every event of a known source gets an answer
             return self._failed(source, event)
+        except DeadlineExceeded:  # the alarm rang between the app's end and its disarming
+            return self._timed_out(source, event)
         if self._emit_access is not None:
             self._log_access(self._emit_access, source, request, response, started, context)
         return result
@@ -187,6 +210,36 @@ class LambdaHandler:
                 self._log_access(emit, source, request, response, started, context)
 
         return ResponseStream(head, body, done)  # type: ignore[arg-type]
+
+    def _respond_before_deadline(self, request: Request, seconds: float) -> Response:
+        """The app's response, or a logged 504 if it is still running `seconds` from now."""
+        from .deadline import arm_alarm, disarm_alarm, log_deadline
+
+        started = self.runner.started
+        try:
+            if not self._sync:
+                from ._loop import process_loop
+
+                return process_loop().run(self.runner.respond(request), seconds)
+            if not arm_alarm(seconds):
+                return self.runner.respond_sync(request)
+            try:
+                return self.runner.respond_sync(request)
+            finally:
+                disarm_alarm()
+        except DeadlineExceeded:
+            what = f"{request.method} {request.raw_path.decode('latin-1')}"
+            if not started and not self.runner.started:
+                what = f"the ASGI lifespan startup (before {what})"
+            log_deadline(what, seconds, self.deadline_margin or 0.0)
+            return plain_response(504, "Gateway Timeout")
+
+    def _timed_out(self, source: EventSource, event: Event) -> Event:
+        logger().error("Answering 504: the deadline passed while the answer was being sent")
+        try:
+            return source.render(plain_response(504, "Gateway Timeout"), event, self.text_types)
+        except Exception:
+            return source.failure_result(event)
 
     def _parse(self, source: EventSource, event: Event, context: LambdaContext) -> Any:
         try:

@@ -55,6 +55,11 @@ class Lifespan:
             raise LifespanError(f"ASGI lifespan startup did not complete: {detail}")
         logger().info("ASGI app does not support lifespan (%s); continuing without it", detail)
 
+    def abandon(self) -> None:
+        """Stop a startup that is taking too long: its task is cancelled, not awaited."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
     async def shutdown(self) -> None:
         if not self.supported or self._queue is None or self._shutdown is None:
             return

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from .wsgi import EnvironHook, WSGIInterface
 
 
+DEFAULT_STARTUP_TIMEOUT = 30.0
+"""Seconds an ASGI lifespan startup may take: generous for connection pools and model
+loading, short of the 15-minute Lambda maximum and of a browser user's patience."""
+
+
 class AppRunner:
     """`AppRunner(app)`: the app, its interface, its lifespan and the response policy.
 
@@ -46,6 +51,10 @@ class AppRunner:
     - `root_path_in_path` (ASGI only): whether the scope's `path` starts with `root_path`
       (the ASGI spec; True) or holds only the part below it (False: for frameworks that
       route on `path` alone). None (default): False for Falcon apps, True otherwise.
+    - `startup_timeout` (ASGI only): seconds the lifespan startup may take before it is
+      abandoned with a logged error (and tried again on the next request); None waits
+      for ever. A startup that hangs on an unreachable database otherwise hangs every
+      request, silently.
     """
 
     __slots__ = (
@@ -58,6 +67,7 @@ class AppRunner:
         "base_path",
         "interface",
         "lifespan_mode",
+        "startup_timeout",
     )
 
     def __init__(
@@ -69,7 +79,13 @@ class AppRunner:
         environ_hook: EnvironHook | None = None,
         base_path: str | None = None,
         root_path_in_path: bool | None = None,
+        startup_timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
     ) -> None:
+        if startup_timeout is not None and not startup_timeout > 0:
+            raise ValueError(
+                f"startup_timeout must be a positive number or None, not {startup_timeout!r}"
+            )
+        self.startup_timeout = startup_timeout
         if interface is not None and interface not in ("wsgi", "asgi"):
             raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}")
         if lifespan is not None:
@@ -134,12 +150,27 @@ class AppRunner:
 
             async def start() -> Lifespan:
                 lifespan = Lifespan(self.app, self.lifespan_mode)
-                await lifespan.startup()
+                try:
+                    await lifespan.startup()
+                except asyncio.CancelledError:
+                    lifespan.abandon()
+                    raise
                 return lifespan
 
             self._starting = asyncio.ensure_future(start())
+        starting = self._starting
         try:
-            lifespan = await asyncio.shield(self._starting)
+            lifespan = await asyncio.wait_for(asyncio.shield(starting), self.startup_timeout)
+        except asyncio.TimeoutError:
+            if self._starting is starting:
+                self._starting = None
+            starting.cancel()
+            from .errors import LifespanError
+
+            raise LifespanError(
+                f"ASGI lifespan startup did not complete within {self.startup_timeout:g} s "
+                "(is it waiting for a service it cannot reach?); abandoned"
+            ) from None
         except BaseException:
             if self._starting is not None and self._starting.done():
                 self._starting = None

@@ -232,6 +232,13 @@ def run_wsgi(app: WSGIApp, environ: Environ, stream: bool = False) -> Response:
             except Exception:
                 logger().exception("The WSGI app's close() failed (%s)", _describe(environ))
         return plain_response(500, "Internal Server Error")
+    except BaseException:  # interrupted (the deadline, KeyboardInterrupt): close, then go on
+        if result is not None:
+            try:
+                _close(result)
+            except Exception:
+                logger().exception("The WSGI app's close() failed (%s)", _describe(environ))
+        raise
     return Response(status, call.headers, b"".join(call.written))
 
 
