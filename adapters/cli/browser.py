@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import os
 import sys
+import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -79,7 +81,42 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         self.on_request = on_request
         super().__init__(*args, **kwargs)  # answers the request: set the fields first
 
+    def send_head(self) -> Any:
+        """Only files inside the bundle: no listings, nothing reached through a symlink or
+        `..` out of the folder, and a clean 400 for paths no file can have (NUL)."""
+        raw_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        decoded = urllib.parse.unquote(raw_path, errors="surrogateescape")
+        if "\x00" in decoded or "\\" in decoded or any(ord(c) < 0x20 for c in decoded):
+            self.send_error(400, "Bad request path")
+            return None
+        try:
+            local = self.translate_path(self.path)
+            root = os.path.realpath(self.directory)
+            real = os.path.realpath(local)
+        except (ValueError, OSError):
+            self.send_error(400, "Bad request path")
+            return None
+        if real != root and not real.startswith(root + os.sep):
+            self.send_error(404, "File not found")
+            return None
+        if os.path.isdir(real) and not os.path.isfile(os.path.join(real, "index.html")):
+            self.send_error(404, "File not found")  # folders are never listed
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: Any) -> None:
+        self.send_error(404, "File not found")
+
+    def refuse_method(self) -> None:
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_CONNECT = refuse_method
+
     def end_headers(self) -> None:
+        self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-cache")
         for name, value in self.extra_headers.items():
             self.send_header(name, value)
