@@ -14,6 +14,18 @@
 // reach a worker and the browser ignores Set-Cookie on a response made here, so the app's
 // cookies live in a jar of their own, kept in IndexedDB with any secrets generated for
 // the app (bundle.json "env": {"values": {...}, "generate": [...]}).
+//
+// Cookies as a browser keeps them (adapters/browser/cookies.py): for each navigation the
+// worker looks up the window that started it (clients.get finds only windows of this
+// origin) and hands that to Python with the request, which judges SameSite from it and
+// from the request's mode, destination, referrer and Origin. A saved jar that cannot be
+// read is dropped with one warning and the app boots with an empty one. The jar lives in
+// IndexedDB, which the origin's page scripts can read too: no browser store is out of
+// their reach, HttpOnly included (bundle.json "cookies": {"persist_http_only": false}
+// keeps HttpOnly cookies in the worker's memory only).
+//
+// The pages the worker makes itself (the boot error, the 500) carry a Content-Security-
+// Policy of their own; the app's answers keep the app's headers, CSP included.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import createPyodideModule from "./pyodide/pyodide.asm.mjs";
 import { inflateSnapshot, loadFromSnapshot } from "./snapshot.mjs";
@@ -77,14 +89,44 @@ function randomSecret() {
 async function generatedEnv(names) {
   const env = {};
   for (const name of names) {
-    let value = await dbGet(envKey(name));
+    let value = null;
+    try {
+      value = await dbGet(envKey(name));
+    } catch (error) {
+      console.warn(`adapters: could not read the secret ${name} from IndexedDB; using a new one`, error);
+    }
     if (typeof value !== "string" || !value) {
       value = randomSecret();
-      await dbSet(envKey(name), value);
+      try {
+        await dbSet(envKey(name), value);
+      } catch (error) {
+        // Without storage the secret lasts as long as this run of the worker: sessions
+        // signed with it end with it, which beats not starting at all.
+        console.warn(`adapters: could not keep the secret ${name} in IndexedDB`, error);
+      }
     }
     env[name] = value;
   }
   return env;
+}
+
+// The saved jar as text for Python, or null: a failed read or a value of the wrong type
+// costs the user their cookies (one warning), never the boot. Text that is not a jar is
+// Python's to judge (CookieJar.loads warns and starts empty).
+async function savedJar() {
+  let value;
+  try {
+    value = await dbGet(jarKey);
+  } catch (error) {
+    console.warn("adapters: could not read the saved cookie jar; starting with an empty one", error);
+    return null;
+  }
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") {
+    console.warn(`adapters: the saved cookie jar is a ${typeof value}, not text; starting with an empty one`);
+    return null;
+  }
+  return value;
 }
 
 function saveJar(text) {
@@ -136,7 +178,7 @@ async function boot() {
 
   progress("Restoring cookies and secrets");
   const env = { ...(settings.env?.values ?? {}), ...(await generatedEnv(settings.env?.generate ?? [])) };
-  const jarText = (await dbGet(jarKey)) ?? null;
+  const jarText = await savedJar();
 
   const options = {
     indexURL: index,
@@ -229,13 +271,21 @@ function ensureBooted() {
 }
 
 // --- Answers --------------------------------------------------------------------------
+// The worker's own pages have no script and need nothing but their inline style.
+const OWN_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
 function bootErrorResponse(request) {
   const message = state.error ?? "unknown error";
-  const headers = { "cache-control": "no-store", "x-adapters-error": "boot" };
+  const headers = {
+    "cache-control": "no-store",
+    "x-adapters-error": "boot",
+    "content-security-policy": OWN_PAGE_CSP,
+  };
   if (request.mode === "navigate" || (request.headers.get("accept") ?? "").includes("text/html")) {
     const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>The app could not start</title>
@@ -264,6 +314,22 @@ function serverTiming(response, ms) {
   }
 }
 
+// Who started a navigation, for SameSite: JSON for BrowserHandler.handle, or null when
+// the event names no client (a typed URL, a bookmark) or it is not a navigation (the
+// worker only sees subresource requests of the pages it controls, all of this origin).
+async function initiatorOf(event) {
+  if (event.request.mode !== "navigate" || !event.clientId) return null;
+  let client;
+  try {
+    client = await self.clients.get(event.clientId);
+  } catch {
+    client = undefined;
+  }
+  if (!client) return JSON.stringify({ found: false }); // a window of another origin
+  const ancestors = client.ancestorOrigins ? Array.from(client.ancestorOrigins) : null;
+  return JSON.stringify({ found: true, url: client.url, frameType: client.frameType, ancestorOrigins: ancestors });
+}
+
 async function answer(event) {
   const request = event.request;
   let handler;
@@ -275,8 +341,9 @@ async function answer(event) {
     return bootErrorResponse(request);
   }
   try {
+    const initiator = await initiatorOf(event);
     const started = performance.now();
-    const response = await handler.handle(request);
+    const response = await handler.handle(request, initiator);
     serverTiming(response, performance.now() - started);
     try {
       event.waitUntil(pendingSave); // keep the worker alive until the jar is saved
@@ -288,7 +355,7 @@ async function answer(event) {
     console.error(`adapters: answering ${request.method} ${request.url} failed`, error);
     return new Response("Internal Server Error\n", {
       status: 500,
-      headers: { "content-type": "text/plain; charset=utf-8" },
+      headers: { "content-type": "text/plain; charset=utf-8", "content-security-policy": OWN_PAGE_CSP },
     });
   }
 }

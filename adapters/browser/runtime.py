@@ -14,7 +14,7 @@ from typing import Any
 from .._log import logger
 from ..model import plain_response
 from ..runner import AppRunner
-from .cookies import CookieJar
+from .cookies import CookieJar, Initiator, SiteContext, fetch_context
 from .source import request_from_fetch, to_fetch_response
 
 TYPE_CHECKING = False
@@ -48,7 +48,10 @@ class BrowserHandler:
 
     Options as for `LambdaHandler`, plus `base_path` (the path the app is mounted under:
     the service worker's scope), `jar` (a restored `CookieJar`) and `on_cookies` (called
-    with the jar's JSON whenever it changes, to persist it).
+    with the jar's JSON whenever it changes, to persist it). `persist_http_only=False`
+    leaves HttpOnly cookies out of that JSON: they then last only as long as the worker
+    runs, but nothing the page's scripts can read holds them (cookies.py says why no
+    browser store is out of their reach).
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class BrowserHandler:
         lifespan: LifespanMode | None = None,
         jar: CookieJar | None = None,
         on_cookies: Callable[[str], object] | None = None,
+        persist_http_only: bool = True,
     ) -> None:
         self.runner = AppRunner(app, interface=interface, lifespan=lifespan, base_path=base_path)
         self.app = app
@@ -67,18 +71,27 @@ class BrowserHandler:
         self.base_path = self.runner.base_path
         self.jar = jar if jar is not None else CookieJar()
         self.on_cookies = on_cookies
+        self.persist_http_only = persist_http_only
         self._stream = self.interface == "asgi"
         import sys
 
         if sys.platform == "emscripten":
             run_sync_work_inline()
 
-    async def handle(self, fetch_request: Any) -> Any:
-        """Answer one JS Request with a JS Response; never raises, never hangs."""
+    async def handle(self, fetch_request: Any, initiator: str | None = None) -> Any:
+        """Answer one JS Request with a JS Response; never raises, never hangs.
+
+        `initiator` is the service worker's JSON account of the window that started a
+        navigation (`{"found": bool, "url", "frameType", "ancestorOrigins"}`, see
+        sw.js); with the request's own mode, destination, referrer and Origin it tells
+        the jar which SameSite cookies the request may carry and which it may set.
+        """
         try:
-            request = await request_from_fetch(fetch_request, self.jar)
+            context = request_context(fetch_request, initiator)
+            jar = self.jar.in_context(context)
+            request = await request_from_fetch(fetch_request, jar)
             response = await self.respond(request)
-            self.keep_cookies(response, str(fetch_request.url))
+            self.keep_cookies(response, str(fetch_request.url), context)
             return to_fetch_response(response)
         except Exception:
             logger().exception(
@@ -111,10 +124,62 @@ class BrowserHandler:
     async def shutdown(self) -> None:
         await self.runner.shutdown()
 
-    def keep_cookies(self, response: Response, url: str) -> None:
+    def keep_cookies(
+        self, response: Response, url: str, context: SiteContext | None = None
+    ) -> None:
         values = [value for name, value in response.headers if name.lower() == "set-cookie"]
-        if values and self.jar.update(values, url) and self.on_cookies is not None:
+        changed = bool(values) and self.jar.update(values, url, context=context)
+        if changed and self.on_cookies is not None:
             try:
-                self.on_cookies(self.jar.dumps())
+                self.on_cookies(self.jar.dumps(http_only=self.persist_http_only))
             except Exception:
                 logger().exception("Could not persist the cookie jar")
+
+
+def _text(value: Any) -> str:
+    """A JS string property as str; JS null/undefined (None or JsNull) as ""."""
+    return value if isinstance(value, str) else ""
+
+
+def parse_initiator(text: str | None) -> Initiator | None:
+    """The worker's JSON about a navigation's initiator; anything unreadable is None
+    (the request is then judged on its own fields)."""
+    if not isinstance(text, str) or not text:
+        return None
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("found"), bool):
+        return None
+    ancestors = data.get("ancestorOrigins")
+    return Initiator(
+        found=data["found"],
+        url=_text(data.get("url")),
+        frame_type=_text(data.get("frameType")),
+        ancestor_origins=(
+            tuple(str(a) for a in ancestors) if isinstance(ancestors, list) else None
+        ),
+    )
+
+
+def request_context(fetch_request: Any, initiator: str | None = None) -> SiteContext:
+    """The SiteContext of a JS Request (or a stand-in with the same fields)."""
+    headers = getattr(fetch_request, "headers", None)
+
+    def header(name: str) -> str | None:
+        value = headers.get(name) if headers is not None else None
+        return value if isinstance(value, str) else None
+
+    return fetch_context(
+        str(fetch_request.url),
+        method=str(getattr(fetch_request, "method", "GET")),
+        mode=_text(getattr(fetch_request, "mode", "")),
+        destination=_text(getattr(fetch_request, "destination", "")),
+        referrer=_text(getattr(fetch_request, "referrer", "")),
+        origin=header("origin"),
+        sec_fetch_site=header("sec-fetch-site"),
+        initiator=parse_initiator(initiator),
+    )

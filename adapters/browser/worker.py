@@ -8,6 +8,11 @@ saves the jar again; every fetch under its scope then goes to `handler.handle(re
 
 Environment variables (fixed ones from bundle.json, generated secrets kept by the worker)
 are set before the app is imported, since apps read them at import time.
+
+A saved jar that cannot be read is discarded with one warning, never a failed boot:
+without it the user is only logged out. bundle.json `"cookies": {"persist_http_only":
+false}` keeps HttpOnly cookies out of IndexedDB, where the page's scripts could read
+them, at the cost of losing them whenever the browser stops the worker.
 """
 
 from __future__ import annotations
@@ -61,6 +66,13 @@ def load_app(spec: str) -> Any:
         raise BootError(f"the module {module_name!r} has no attribute {attribute!r}") from None
 
 
+def persist_http_only(settings: Mapping[str, Any]) -> bool:
+    """bundle.json's `cookies.persist_http_only`; True (sessions survive a worker
+    restart) unless it is exactly false."""
+    cookies = settings.get("cookies")
+    return not (isinstance(cookies, Mapping) and cookies.get("persist_http_only") is False)
+
+
 def setup_logging() -> None:
     """Log to the console (Pyodide sends stderr there), once."""
     root = logging.getLogger()
@@ -94,6 +106,7 @@ async def create_handler(
         base_path=base_path if base_path is not None else str(parsed.get("base_path", "/")),
         jar=CookieJar.loads(jar_text),
         on_cookies=save,
+        persist_http_only=persist_http_only(parsed),
     )
     if not await handler.startup():
         raise BootError("the app's ASGI lifespan startup failed (see the console)")

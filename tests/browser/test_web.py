@@ -4,9 +4,13 @@ the PyScript files picked from @pyscript/core, and the worker's Python entry poi
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import io
 import json
+import logging
 import os
+import re
 import tarfile
 from pathlib import Path
 
@@ -133,3 +137,62 @@ def test_create_handler_sets_env_restores_the_jar_and_starts_the_lifespan(
     finally:
         os.environ.pop("BROWSER_TEST_FIXED", None)
         os.environ.pop("BROWSER_TEST_SECRET", None)
+
+
+def test_create_handler_boots_with_an_empty_jar_when_the_saved_one_is_corrupt(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = {"app": "tests.browser_app.stream_app:app", "cookies": {"persist_http_only": False}}
+
+    async def main() -> None:
+        handler = await create_handler(json.dumps(settings), '[{"name": "trunc', None, "/app")
+        assert len(handler.jar) == 0
+        assert handler.persist_http_only is False
+        await handler.shutdown()
+
+    with caplog.at_level(logging.WARNING, logger="adapters"):
+        asyncio.run(main())
+    assert sum("cookie jar" in record.getMessage() for record in caplog.records) == 1
+
+
+# --- Content-Security-Policy of the shell pages ------------------------------------------
+
+
+def _csp(page: str) -> dict[str, list[str]]:
+    match = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert match, "no CSP meta tag"
+    directives = (part.split() for part in match.group(1).split(";") if part.strip())
+    return {words[0]: words[1:] for words in directives}
+
+
+def _hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@pytest.mark.parametrize("name", ["index.html", "pyscript.html"])
+def test_shell_page_csp_allows_its_inline_code_and_nothing_from_other_origins(name: str) -> None:
+    page = (bundle.WEB_SOURCES / name).read_text()
+    csp = _csp(page)
+    assert csp["default-src"] == ["'none'"]
+    head = page[: page.index("</head>")]
+    assert head.index("Content-Security-Policy") < head.index("<style>")  # before what it rules
+    for style in re.findall(r"<style>(.*?)</style>", page, re.S):
+        assert _hash(style) in csp["style-src"], "update the style hash in the CSP meta tag"
+    inline = r'<script(?![^>]*\bsrc=)(?![^>]*type="py")[^>]*>(.*?)</script>'
+    scripts = re.findall(inline, page, re.S)
+    for script in scripts:
+        assert _hash(script) in csp["script-src"], "update the script hash in the CSP meta tag"
+    sources = [source for values in csp.values() for source in values]
+    assert not [s for s in sources if "://" in s or s in ("*", "https:", "http:")], sources
+    assert "'unsafe-inline'" not in csp["script-src"]
+    if name == "pyscript.html":
+        assert "'wasm-unsafe-eval'" in csp["script-src"]
+
+
+def test_worker_own_pages_carry_a_csp_and_app_answers_keep_their_headers() -> None:
+    worker = (bundle.WEB_SOURCES / "sw.js").read_text()
+    assert worker.count('"content-security-policy": OWN_PAGE_CSP') == 2  # boot error, 500
+    assert "default-src 'none'" in worker
+    # The app's answers come from BrowserHandler unchanged but for Server-Timing.
+    answer = worker[worker.index("async function answer(") :]
+    assert "content-security-policy" not in answer.split("return response;")[0].lower()
