@@ -9,6 +9,7 @@ import os
 import sys
 import urllib.parse
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,9 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         **MIME_TYPES,
     }
+    # Before a request line is understood the base class takes it for HTTP/0.9 and
+    # answers without a status line or headers (so without nosniff); nobody speaks 0.9.
+    default_request_version = "HTTP/1.0"
 
     def __init__(
         self,
@@ -81,39 +85,49 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         self.on_request = on_request
         super().__init__(*args, **kwargs)  # answers the request: set the fields first
 
+    def parse_request(self) -> bool:
+        """Refuse other methods before the base class does: it answers 501, as if the
+        server were unfinished, where a static server means 405 and says what it allows."""
+        if not super().parse_request():
+            return False
+        if self.command in ("GET", "HEAD"):
+            return True
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")  # a body left unread is not a request
+        self.end_headers()
+        return False
+
     def send_head(self) -> Any:
-        """Only files inside the bundle: no listings, nothing reached through a symlink or
-        `..` out of the folder, and a clean 400 for paths no file can have (NUL)."""
-        raw_path = self.path.split("?", 1)[0].split("#", 1)[0]
-        decoded = urllib.parse.unquote(raw_path, errors="surrogateescape")
-        if "\x00" in decoded or "\\" in decoded or any(ord(c) < 0x20 for c in decoded):
-            self.send_error(400, "Bad request path")
+        """Hand over to the base class only what it may serve: it would list folders,
+        follow symlinks anywhere and raise on paths no file can have (NUL)."""
+        path = urllib.parse.unquote(self.path.split("?", 1)[0].split("#", 1)[0])
+        if any(ord(character) < 0x20 or character == "\x7f" for character in path):
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request path")
             return None
         try:
-            local = self.translate_path(self.path)
-            root = os.path.realpath(self.directory)
-            real = os.path.realpath(local)
-        except (ValueError, OSError):
-            self.send_error(400, "Bad request path")
+            inside = "\\" not in path and self.inside_bundle()
+        except ValueError:  # a lone surrogate from %-escapes: no file name on disk
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request path")
             return None
-        if real != root and not real.startswith(root + os.sep):
-            self.send_error(404, "File not found")
-            return None
-        if os.path.isdir(real) and not os.path.isfile(os.path.join(real, "index.html")):
-            self.send_error(404, "File not found")  # folders are never listed
+        if not inside:
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
         return super().send_head()
 
+    def inside_bundle(self) -> bool:
+        """Whether the file the base class would send, a folder's index.html included,
+        really is a regular file in the bundle once every symlink is resolved."""
+        root = os.path.realpath(self.directory)
+        real = os.path.realpath(self.translate_path(self.path))
+        if os.path.isdir(real):
+            real = os.path.realpath(os.path.join(real, "index.html"))
+        return os.path.commonpath([root, real]) == root and os.path.isfile(real)
+
     def list_directory(self, path: Any) -> None:
-        self.send_error(404, "File not found")
-
-    def refuse_method(self) -> None:
-        self.send_response(405)
-        self.send_header("Allow", "GET, HEAD")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_CONNECT = refuse_method
+        """Never reached through send_head; here so that no other way lists a folder."""
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
 
     def end_headers(self) -> None:
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -124,7 +138,8 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.on_request is not None:
-            self.on_request(self.command, self.path, int(code))
+            # a request line too long or malformed is answered before it has a path
+            self.on_request(self.command or "", getattr(self, "path", ""), int(code))
         super().log_request(code, size)
 
     def log_message(self, format: str, *args: Any) -> None:
