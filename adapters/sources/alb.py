@@ -47,7 +47,7 @@ class AlbSource(EventSource):
 
     def matches(self, event: Event) -> bool:
         request_context = event.get("requestContext")
-        return isinstance(request_context, dict) and "elb" in request_context
+        return isinstance(request_context, dict) and isinstance(request_context.get("elb"), dict)
 
     def parse(self, event: Event, context: LambdaContext) -> Request:
         method = method_of(event.get("httpMethod"))

@@ -142,6 +142,7 @@ class EventSource(ABC):
                     content_type = value
                 elif lowered == "content-encoding":
                     content_encoding = value
+        head = size  # the part JSON may escape even when the body is base64
         text, is_base64 = encode_body(body, content_type, content_encoding, text_types)
         size += len(text) if text.isascii() else len(text.encode("utf-8"))
         limit = self.response_limit(event)
@@ -152,8 +153,8 @@ class EventSource(ABC):
             return self.shape(
                 plain_response(500, "Internal Server Error"), _ERROR_TEXT, False, event
             )
-        if size <= limit // 6 or (is_base64 and size <= limit):
-            return result  # escapes cannot take it past the limit
+        if size <= limit // 6 or (is_base64 and size + 5 * head <= limit):
+            return result  # escapes (at most six bytes a character) cannot take it past
         size = serialized_size(result)
         if size <= limit:
             return result
