@@ -1,7 +1,9 @@
 """Checks on response headers before they leave the process.
 
 A header value with CR or LF is a response-splitting attempt or an app bug; front doors
-differ in what they do with one, so it is refused here, the same way for every source.
+differ in what they do with one, so it is refused here, the same way for every source. A
+lone surrogate is refused too: the python3.12+ runtimes marshal results as UTF-8 and would
+fail with the runtime's own error instead of our 500.
 """
 
 from __future__ import annotations
@@ -27,7 +29,23 @@ def find_unsafe_header(headers: HeaderList) -> str | None:
                 _CHECKED_NAMES.add(name)
         if not isinstance(value, str) or "\r" in value or "\n" in value or "\x00" in value:
             return f"an invalid value for header {name!r}"
+        if not value.isascii() and not _is_sendable(value):
+            return f"a value for header {name!r} that is not text (a lone surrogate)"
     return None
+
+
+def _is_sendable(text: str) -> bool:
+    """Whether the text can leave as UTF-8: a lone surrogate cannot, on any runtime.
+
+    Non-ASCII text itself goes out as the front doors send it (UTF-8); PEP 3333 asks for
+    latin-1, but apps do send "✓" and users see it, so only what no runtime can encode is
+    refused.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def to_latin1_bytes(text: str) -> bytes:

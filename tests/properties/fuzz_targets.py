@@ -477,14 +477,6 @@ def recognised(event: Any) -> EventSource | None:
         return None
 
 
-STRICT = os.environ.get("ADAPTERS_FUZZ_STRICT") == "1"
-"""Set to fail on the known package bugs too (KNOWN_BUGS), instead of counting them."""
-
-KNOWN_BUGS = {"oversized-base64-headers": 0, "surrogate-app-header": 0, "sticky-source": 0}
-"""Package bugs found by fuzzing and reported (docs/fuzzing.md), each pinned by a strict
-xfail test in test_fuzz.py; the fuzzer counts them, so that it can find other ones."""
-
-
 def check_event(
     event: Any, handlers: dict[str, LambdaHandler] | None = None, script: Script | None = None
 ) -> list[tuple[str, Any]]:
@@ -505,43 +497,22 @@ def check_event(
             assert source is None, f"{name}: UnknownEventError for a {source.key} event"  # type: ignore[union-attr]
             continue
         assert source is not None, f"{name}: answered an event detect_source refuses"
-        used = getattr(handler, "_source", source)
-        if used is not source and not STRICT:  # known bug "sticky-source"
-            KNOWN_BUGS["sticky-source"] += 1
-            source = used
         check_result(source, original, result, name)
         answered.append((name, result))
     return answered
-
-
-def _valid_unicode(text: Any) -> bool:
-    try:
-        str(text).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _headers_text(result: dict[str, Any]) -> str:
-    return json.dumps([result.get(k) for k in ("headers", "multiValueHeaders", "cookies")])
 
 
 def check_result(source: EventSource, event: Any, result: Any, name: str = "") -> None:
     """The result is the source's shape, within its limit, accepted, and leaks nothing."""
     text = json.dumps(result)
     limit = source.response_limit(event)
-    if len(text.encode("utf-8")) > limit:
-        base64 = result.get("isBase64Encoded") is True or result.get("bodyEncoding") == "base64"
-        escaped = "\\u" in _headers_text(result)
-        if STRICT or not (base64 and escaped):
-            raise AssertionError(f"{name}: {len(text)} bytes of JSON, over {source.key}'s {limit}")
-        KNOWN_BUGS["oversized-base64-headers"] += 1
+    assert len(text.encode("utf-8")) <= limit, (
+        f"{name}: {len(text)} bytes of JSON, over {source.key}'s {limit}"
+    )
     try:
         json.dumps(result, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as error:  # python3.12+ runtimes send UTF-8, cannot send this
-        if STRICT or "scripted" not in name or not _valid_unicode(result.get("body")):
-            raise AssertionError(f"{name}: result is not valid Unicode: {text[:300]}") from error
-        KNOWN_BUGS["surrogate-app-header"] += 1
+        raise AssertionError(f"{name}: result is not valid Unicode: {text[:300]}") from error
     check_shape(source.key, event, result)
     try:
         response = client_response(event, result, [source])

@@ -250,10 +250,9 @@ def test_a_binary_response_with_non_ascii_headers_stays_within_the_alb_limit() -
     assert len(json.dumps(result).encode()) <= 1_048_576
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a lone surrogate in an app's header is sent")
-def test_known_bug_a_lone_surrogate_in_a_wsgi_header_makes_an_unsendable_result() -> None:
-    """PEP 3333 header values are latin-1 text; "\\udcff" is not, and the python3.12+
-    runtimes (UTF-8 JSON, ensure_ascii=False) cannot marshal the result."""
+def test_a_lone_surrogate_in_a_wsgi_header_gets_a_500_the_runtime_can_send() -> None:
+    """PEP 3333 header values are text; "\\udcff" is not, and the python3.12+ runtimes
+    (UTF-8 JSON, ensure_ascii=False) could not marshal a result holding it."""
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         start_response("200 OK", [("Content-Type", "text/plain"), ("X-A", "\udcff")])
@@ -261,6 +260,20 @@ def test_known_bug_a_lone_surrogate_in_a_wsgi_header_makes_an_unsendable_result(
 
     result = LambdaHandler(app, access_log=False)(build_event("http"), None)
     json.dumps(result, ensure_ascii=False).encode("utf-8")
+    assert result["statusCode"] == 500
+    assert result["body"] == "Internal Server Error"
+
+
+def test_non_ascii_text_in_a_wsgi_header_is_still_sent() -> None:
+    """Only what cannot be UTF-8 is refused: apps send "✓" and "é" and users see them."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("X-Check", "✓ é")])
+        return [b"ok"]
+
+    result = LambdaHandler(app, access_log=False)(build_event("http"), None)
+    assert result["statusCode"] == 200
+    assert result["headers"]["x-check"] == "✓ é"
 
 
 def test_the_same_event_is_read_the_same_whatever_the_last_events_source() -> None:
