@@ -128,7 +128,6 @@ class LambdaHandler:
         self._cold = True
         self._hooked = self.interface == "wsgi"
         self._warned_buffered_stream = False
-        self._source: EventSource = _NOTHING  # the last event's source, tried first
         self._sync = self.interface == "wsgi"
         self._run: Callable[[Coroutine[Any, Any, Any]], Any]
         self._faults: tuple[type[BaseException], ...] = (Exception,)
@@ -144,9 +143,9 @@ class LambdaHandler:
 
     def __call__(self, event: Event, context: LambdaContext = None) -> Event:
         started = perf_counter()
-        source = self._source
-        if self.sources or type(event) is not dict or not source.matches(event):
-            source = self._source = detect_source(event, self.sources)
+        # Detected afresh every time: an event two sources match (a Function URL event
+        # carrying a Lattice key) must be read the same whatever came before it.
+        source = detect_source(event, self.sources)
         try:
             request = self._parse(source, event, context)
             if type(request) is not _Refused:
@@ -181,9 +180,9 @@ class LambdaHandler:
         produced) when `response_mode` is "streaming" and the event's front door can
         stream; otherwise the buffered result, as `__call__` gives it.
         """
-        source = self._source
-        if self.sources or type(event) is not dict or not source.matches(event):
-            source = self._source = detect_source(event, self.sources)
+        # Detected afresh every time: an event two sources match (a Function URL event
+        # carrying a Lattice key) must be read the same whatever came before it.
+        source = detect_source(event, self.sources)
         if not (source.streams and self.response_mode == "streaming"):
             return self(event, context)
         started = perf_counter()
@@ -336,18 +335,6 @@ class LambdaHandler:
             owner.run(self.runner.shutdown())
         except LifespanError:
             logger().exception("ASGI lifespan shutdown failed")
-
-
-class _NoSource:
-    """Stands for "no event seen yet": matches nothing."""
-
-    streams = False
-
-    def matches(self, event: Event) -> bool:
-        return False
-
-
-_NOTHING: Any = _NoSource()
 
 
 class _Refused:

@@ -9,6 +9,7 @@ ADAPTERS_FUZZ_SOURCES to split the work across processes.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -286,3 +287,17 @@ def test_the_same_event_is_read_the_same_whatever_the_last_events_source() -> No
     event["requestContext"]["elb"] = None
     result = handler(event, None)
     assert "statusDescription" not in result  # what a fresh handler answers
+
+
+def test_a_function_url_event_with_a_lattice_key_is_read_the_same_after_a_lattice_event() -> None:
+    """Found by atheris: a Function URL event that also carries `is_base64_encoded` (a
+    VPC Lattice 1.0 key) got a Lattice-shaped answer (`statusDescription`) from a handler
+    whose previous event was a Lattice one, and a Function URL answer from a fresh one."""
+    handler = LambdaHandler(ft.wsgi_echo, access_log=False)
+    handler(build_event("lattice-v1"), None)
+    event = build_event("function-url")
+    event["is_base64_encoded"] = [None, None, False]
+    fresh = LambdaHandler(ft.wsgi_echo, access_log=False)(copy.deepcopy(event), None)
+    after = handler(event, None)
+    assert "statusDescription" not in after
+    assert after.keys() == fresh.keys()
