@@ -15,3 +15,5 @@ if [ ! -x .venv/bin/adapters ]; then  # the editable install, with its console s
 fi
 # The Lambda Runtime Interface Emulator for tests/emulator/test_runtime_emulator.py (instant when present).
 bash scripts/install-rie.sh
+# The peers' test suites, from their source distributions, for tests/peer_suites (instant when present).
+bash scripts/fetch-peer-suites.sh

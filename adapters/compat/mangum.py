@@ -52,6 +52,18 @@ DEFAULT_TEXT_MIME_TYPES: list[str] = [
 """Mangum's default list; entries match anywhere in the Content-Type."""
 
 
+class ConfigurationError(ValueError):
+    """An invalid option, as Mangum names it (a ValueError, as `LambdaHandler` raises)."""
+
+
+class LifespanFailure(Exception):
+    """The app's lifespan startup or shutdown failed, with `lifespan="on"`."""
+
+
+class UnexpectedMessage(Exception):
+    """An ASGI message the protocol does not allow at that point."""
+
+
 class UnknownEventRuntimeError(UnknownEventError, RuntimeError):
     """An unrecognised event: `UnknownEventError` here, `RuntimeError` to Mangum users."""
 

@@ -451,17 +451,24 @@ def test_apig_binary_on_sends_png_as_base64_like_the_peer() -> None:
     assert client_view(event, ours).body == client_view(event, theirs).body == PNG
 
 
-def test_apig_app_exception_becomes_a_500() -> None:
-    """Deliberate: apig-wsgi re-raises, so the invocation fails and the client gets a 502."""
+def test_apig_app_exception_fails_the_invocation_like_the_peer() -> None:
+    """apig-wsgi lets the app's exception out of the handler (the invocation fails, the
+    client gets the front door's 502, Lambda's Errors metric counts it); so does the drop-in,
+    with the same exception, once, and the handler serves the next request."""
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        raise RuntimeError("boom")
+        if environ["PATH_INFO"] == "/boom":
+            raise RuntimeError("boom")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"fine"]
 
     event = build_event("rest", path="/boom")
     with pytest.raises(RuntimeError, match="boom"):
         apig_wsgi.make_lambda_handler(app)(event, None)
-    result = make_lambda_handler(app)(event, None)
-    assert result["statusCode"] == 500
+    handler = make_lambda_handler(app)
+    with pytest.raises(RuntimeError, match="boom"):
+        handler(event, None)
+    assert handler(build_event("rest", path="/ok"), None)["body"] == "fine"
 
 
 @pytest.mark.parametrize(

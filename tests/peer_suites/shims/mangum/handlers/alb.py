@@ -1,0 +1,3 @@
+from . import private_handler
+
+ALB = private_handler("ALB")

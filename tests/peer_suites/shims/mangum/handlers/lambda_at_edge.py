@@ -1,0 +1,3 @@
+from . import private_handler
+
+LambdaAtEdge = private_handler("LambdaAtEdge")
