@@ -26,7 +26,7 @@ do. Deliberate differences (each one a fix; see docs/migrating.md):
   responses over the front door's size limit, become a 500 rather than a failed invoke.
 - `exclude_headers` applies to every source (Mangum skips it for HTTP APIs).
 - Unrecognised events raise an error that is both `UnknownEventError` and
-  `RuntimeError`; an invalid `lifespan` raises ValueError (Mangum: ConfigurationError).
+  `RuntimeError`; an invalid `lifespan` raises Mangum's `ConfigurationError` (a ValueError).
 - Also accepts VPC Lattice events. `custom_handlers` is not supported (TypeError).
 - A Function URL `rawQueryString` loses a leading "?" (the AWS field table shows one).
 """
@@ -95,6 +95,10 @@ class Mangum(LambdaHandler):
         text_mime_types: list[str] | None = None,
         exclude_headers: list[str] | None = None,
     ) -> None:
+        if lifespan not in ("auto", "on", "off"):
+            raise ConfigurationError(
+                "Invalid argument supplied for `lifespan`. Choices are: auto|on|off"
+            )
         if custom_handlers:
             raise TypeError(
                 "custom_handlers is not supported by adapters.compat.Mangum: every AWS HTTP "

@@ -547,3 +547,16 @@ def test_environ_hook_and_text_types_instance_on_the_core_handler() -> None:
     result = handler(build_event("http", method="PUT", path="/"), None)
     assert result["isBase64Encoded"] is False
     assert result["body"] == "PUT"
+
+
+def test_mangum_invalid_lifespan_raises_the_peers_error_and_message() -> None:
+    from adapters.compat.mangum import ConfigurationError
+
+    async def app(scope: Any, receive: Any, send: Any) -> None: ...
+
+    with pytest.raises(mangum.exceptions.ConfigurationError) as theirs:
+        mangum.Mangum(app, lifespan="unknown")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError) as ours:
+        Mangum(app, lifespan="unknown")  # type: ignore[arg-type]
+    assert str(ours.value) == str(theirs.value)
+    assert isinstance(ours.value, ValueError)
