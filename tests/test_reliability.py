@@ -22,7 +22,7 @@ from starlette.routing import Route
 from adapters import LambdaHandler
 from adapters.testing import SOURCE_NAMES, build_event, client_response
 
-from .apps import make_flask_app
+from .apps import make_flask_app, read_body
 
 SECRET = "secret database password in this message"
 
@@ -39,12 +39,7 @@ def wsgi_report(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 
 async def asgi_report(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     seen = {
         "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
         "path": scope["path"],

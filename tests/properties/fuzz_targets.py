@@ -28,6 +28,8 @@ from adapters import LambdaHandler, UnknownEventError
 from adapters.sources import detect_source, source_for_key
 from adapters.testing import SOURCE_NAMES, build_event, client_response
 
+from ..apps import read_body
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -307,12 +309,7 @@ async def asgi_echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """The request's body, with the request's headers sent back as response headers."""
     if scope["type"] != "http":
         return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     headers = [(b"x-echo-" + name, value) for name, value in scope["headers"]]
     headers.append((b"x-echo-path", scope["raw_path"] + b"?" + scope["query_string"]))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
