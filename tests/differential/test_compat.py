@@ -148,8 +148,12 @@ def flask_app() -> Flask:
 def test_mangum_signature_matches_the_peer() -> None:
     ours = inspect.signature(Mangum.__init__).parameters
     theirs = inspect.signature(mangum.Mangum.__init__).parameters
-    assert list(ours) == list(theirs)
-    assert [p.default for p in ours.values()] == [p.default for p in theirs.values()]
+    shared = list(ours)[: len(theirs)]
+    assert shared == list(theirs)
+    assert [ours[name].default for name in shared] == [p.default for p in theirs.values()]
+    extras = [ours[name] for name in list(ours)[len(theirs) :]]
+    assert extras, "the drop-in's own options follow Mangum's"
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extras)
 
 
 MANGUM_SOURCES = ["rest", "http-v1", "http", "function-url", "alb", "edge"]
@@ -161,12 +165,11 @@ def test_mangum_result_has_the_peer_shape(source: str) -> None:
     event = build_event(source, path="/headers")
     theirs = mangum.Mangum(starlette_app(), lifespan="off")(event, None)
     ours = Mangum(starlette_app(), lifespan="off")(event, None)
-    # Lambda@Edge: CloudFront reads `bodyEncoding` (Mangum sends `isBase64Encoded`, which
-    # CloudFront ignores) and wants `statusDescription`; ALB wants `statusDescription`.
-    extra = {"edge": {"statusDescription", "bodyEncoding"}, "alb": {"statusDescription"}}
-    missing = {"edge": {"isBase64Encoded"}}
-    assert set(ours) == (set(theirs) - missing.get(source, set())) | extra.get(source, set())
+    assert set(ours) == set(theirs)
     assert client_view(event, ours).body == client_view(event, theirs).body
+    # Set-Cookie is the one header whose repeats Mangum loses (Lambda@Edge keeps one).
+    cookies = [v for k, v in client_view(event, ours).headers if k.lower() == "set-cookie"]
+    assert len(cookies) == 2
 
 
 @pytest.mark.parametrize(
@@ -245,14 +248,15 @@ def test_mangum_compressed_bodies_go_as_base64_like_the_peer() -> None:
     assert gzip.decompress(client_view(event, ours).body) == b"hello"
 
 
-def test_mangum_payload_2_without_content_type() -> None:
-    """Known difference: Mangum labels a typeless 2.0 response application/json."""
+def test_mangum_payload_2_without_content_type_is_labelled_like_the_peer() -> None:
+    """Mangum labels a typeless 2.0 response application/json; its users' tests assert
+    it, so the drop-in does too (`LambdaHandler` does not: test_differential)."""
     usable_loop()
     event = build_event("http", path="/typed")
     theirs = mangum.Mangum(starlette_app(), lifespan="off")(event, None)
     ours = Mangum(starlette_app(), lifespan="off")(event, None)
-    assert theirs["headers"]["content-type"] == "application/json"
-    assert "content-type" not in ours["headers"]
+    assert theirs["headers"]["content-type"] == ours["headers"]["content-type"]
+    assert ours["headers"]["content-type"] == "application/json"
     assert client_view(event, ours).body == client_view(event, theirs).body == b"hello"
 
 
@@ -271,10 +275,23 @@ def test_mangum_api_gateway_base_path_routes_like_the_peer(base_path: str) -> No
         ]
     )
     assert ours["route_path"] == theirs["route_path"] == "/scope"
-    # Ours reports the prefix as the mount point, so links keep it (Mangum's lose it).
-    assert theirs["url"] == "https://api.example.com/scope"
-    assert ours["root_path"] == "/api"
-    assert ours["url"] == "https://api.example.com/api/scope"
+    # Mangum strips the prefix and reports no mount point (its tests pin root_path "");
+    # `LambdaHandler(app, base_path=...)` keeps it in links.
+    assert ours["root_path"] == theirs["root_path"] == ""
+    assert ours["url"] == theirs["url"] == "https://api.example.com/scope"
+
+
+@pytest.mark.parametrize("path", ["/apiary", "/api", "/api/"])
+def test_mangum_base_path_is_removed_as_whole_segments(path: str) -> None:
+    """Mangum removes '/api' from '/apiary' (routing 'ary') and leaves '' for '/api'."""
+    event = build_event("rest", path=path, domain="api.example.com")
+    handler = Mangum(starlette_app(), lifespan="off", api_gateway_base_path="/api")
+    scope = Mangum(_scope_echo, lifespan="off", api_gateway_base_path="/api")
+    if path == "/apiary":
+        assert json.loads(scope(event, None)["body"])["path"] == "/apiary"
+    else:
+        assert json.loads(scope(event, None)["body"])["path"] == "/"
+    assert handler(event, None)["statusCode"] == 404  # no such route, either way
 
 
 def test_mangum_base_path_with_a_trailing_slash_still_routes() -> None:
@@ -287,6 +304,13 @@ def test_mangum_base_path_with_a_trailing_slash_still_routes() -> None:
     assert json.loads(ours["body"])["route_path"] == "/scope"
 
 
+async def _scope_echo(scope: Any, receive: Any, send: Any) -> None:
+    body = json.dumps({"path": scope["path"], "root_path": scope["root_path"]}).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
 def test_mangum_scope_keeps_aws_keys() -> None:
     result = Mangum(starlette_app(), lifespan="off")(build_event("http", path="/scope"), CONTEXT)
     seen = json.loads(result["body"])
@@ -294,17 +318,22 @@ def test_mangum_scope_keeps_aws_keys() -> None:
     assert seen["context_is_ours"] is True
 
 
-def test_mangum_lifespan_runs_once_per_container() -> None:
-    """Deliberate: Mangum starts and stops the app around every invocation."""
+def test_mangum_lifespan_runs_around_every_invocation_like_the_peer() -> None:
     usable_loop()
     theirs_log: list[str] = []
     theirs = mangum.Mangum(starlette_app(theirs_log), lifespan="auto")
-    for _ in range(3):
-        theirs(build_event("http", path="/scope"), None)
-    assert theirs_log == ["start", "stop"] * 3
-
     ours_log: list[str] = []
     ours = Mangum(starlette_app(ours_log), lifespan="auto")
+    for _ in range(3):
+        theirs(build_event("http", path="/scope"), None)
+        state = json.loads(ours(build_event("http", path="/scope"), None)["body"])["state"]
+        assert state == {"db": "connected"}
+    assert theirs_log == ours_log == ["start", "stop"] * 3
+
+
+def test_mangum_lifespan_once_keeps_the_app_started_between_invocations() -> None:
+    ours_log: list[str] = []
+    ours = Mangum(starlette_app(ours_log), lifespan="auto", lifespan_once=True)
     states = [json.loads(ours(build_event("http", path="/scope"), None)["body"])["state"]]
     states += [json.loads(ours(build_event("http", path="/scope"), None)["body"])["state"]]
     assert ours_log == ["start"]
@@ -332,7 +361,40 @@ def test_mangum_unknown_event_raises_both_error_types(event: dict[str, Any]) -> 
     assert "not recognised" in str(caught.value)
 
 
-def test_mangum_custom_handlers_are_refused_clearly() -> None:
+def test_mangum_custom_handlers_take_their_events_first() -> None:
+    class Queue:
+        """A user's handler class, written for Mangum's protocol."""
+
+        @classmethod
+        def infer(cls, event: Any, context: Any, config: Any) -> bool:
+            return "queue" in event
+
+        def __init__(self, event: Any, context: Any, config: Any) -> None:
+            self.event = event
+
+        @property
+        def body(self) -> bytes:
+            return b""
+
+        @property
+        def scope(self) -> dict[str, Any]:
+            return {"type": "http", "method": "GET", "path": "/scope", "headers": [],
+                    "query_string": b"", "scheme": "https", "server": ("q", 443),
+                    "client": None, "root_path": "", "http_version": "1.1",
+                    "asgi": {"version": "3.0"}, "aws.event": self.event,
+                    "aws.context": None}  # fmt: skip
+
+        def __call__(self, response: dict[str, Any]) -> dict[str, Any]:
+            return {"done": response["status"], "body": response["body"].decode()}
+
+    handler = Mangum(starlette_app(), lifespan="off", custom_handlers=[Queue])
+    result = handler({"queue": "jobs"}, None)
+    assert result["done"] == 200
+    assert json.loads(result["body"])["has_event"] is True
+    assert handler(build_event("http", path="/scope"), None)["statusCode"] == 200
+
+
+def test_mangum_custom_handlers_without_infer_are_refused_clearly() -> None:
     class Custom:
         pass
 
@@ -340,6 +402,74 @@ def test_mangum_custom_handlers_are_refused_clearly() -> None:
         Mangum(starlette_app(), custom_handlers=[Custom])
     Mangum(starlette_app(), custom_handlers=[])
     Mangum(starlette_app(), custom_handlers=None)
+
+
+def test_mangum_works_when_called_inside_a_running_event_loop() -> None:
+    """pytest-asyncio and anyio tests call the handler from a coroutine; Mangum fails
+    there ("Cannot run the event loop while another loop is running")."""
+    log: list[str] = []
+    handler = Mangum(starlette_app(log), lifespan="auto")
+
+    async def test_body() -> list[int]:
+        return [handler(build_event("http", path="/scope"), None)["statusCode"] for _ in "ab"]
+
+    assert asyncio.run(test_body()) == [200, 200]
+    assert log == ["start", "stop"] * 2
+    usable_loop()
+
+
+def test_mangum_lifespan_that_never_answers_is_abandoned_with_a_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            await asyncio.sleep(3600)  # never answers the shutdown
+            return
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    handler = Mangum(app, lifespan="on", lifespan_timeout=0.2)
+    assert handler(build_event("http", path="/"), None)["statusCode"] == 204
+    assert "lifespan shutdown did not answer within 0.2 s" in caplog.text
+
+
+@pytest.mark.parametrize("source", MANGUM_SOURCES)
+def test_mangum_malformed_event_of_a_known_source_gets_a_400(source: str) -> None:
+    """Mangum raises KeyError, TypeError or binascii.Error from inside its handlers."""
+    handler = Mangum(starlette_app(), lifespan="off")
+    bad_body = build_event(source, path="/scope", body=b"x")
+    if source == "edge":
+        bad_body["Records"][0]["cf"]["request"]["body"] = {"data": "a", "encoding": "base64"}
+    else:
+        bad_body["body"], bad_body["isBase64Encoded"] = "a", True  # not base64
+    bad_header = build_event(source, path="/scope")
+    if source == "edge":
+        bad_header["Records"][0]["cf"]["request"]["headers"]["host"] = [{"value": 42}]
+    else:
+        key = "multiValueHeaders" if "multiValueHeaders" in bad_header else "headers"
+        bad_header[key]["host"] = [42] if key == "multiValueHeaders" else 42
+    for event in (bad_body, bad_header):
+        result = handler(event, None)
+        assert result.get("statusCode", result.get("status")) == 400
+        assert "Traceback" not in json.dumps(result)
+
+
+def test_mangum_unsafe_response_header_and_unfinished_response_get_a_500() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"x-a", b"1\r\nSet-Cookie: evil=1")] if scope["path"] == "/split" else []
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        if scope["path"] == "/split":
+            await send({"type": "http.response.body", "body": b"hi"})
+
+    handler = Mangum(app, lifespan="off")
+    for path in ("/split", "/unfinished"):
+        result = handler(build_event("rest", path=path), None)
+        assert result["statusCode"] == 500
+        assert result["body"] == "Internal Server Error"
+        assert "evil" not in json.dumps(result)
 
 
 def test_mangum_invalid_lifespan_is_refused() -> None:

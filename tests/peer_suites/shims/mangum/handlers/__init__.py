@@ -1,12 +1,6 @@
-"""Mangum's private per-source handler classes have no counterpart in `adapters.compat`:
-the tests that use them are left out (docs/migrating.md lists them). Importing a name
-gives a class that says so when used, so that a module's other tests still run."""
+"""`mangum.handlers`: Mangum's per-front-door handler classes, answered by ours
+(`adapters.compat._mangum_events`), which follow the same public protocol."""
 
-from typing import Any
+from adapters.compat._mangum_events import ALB, APIGateway, HTTPGateway, LambdaAtEdge
 
-
-def private_handler(name: str) -> type:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"mangum.handlers.{name} is private to Mangum: not provided")
-
-    return type(name, (), {"__init__": refuse, "infer": staticmethod(refuse)})
+__all__ = ["ALB", "APIGateway", "HTTPGateway", "LambdaAtEdge"]

@@ -1,3 +1,3 @@
-from . import private_handler
+from adapters.compat._mangum_events import ALB
 
-ALB = private_handler("ALB")
+__all__ = ["ALB"]

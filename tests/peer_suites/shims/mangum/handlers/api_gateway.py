@@ -1,4 +1,3 @@
-from . import private_handler
+from adapters.compat._mangum_events import APIGateway, HTTPGateway
 
-APIGateway = private_handler("APIGateway")
-HTTPGateway = private_handler("HTTPGateway")
+__all__ = ["APIGateway", "HTTPGateway"]

@@ -1,3 +1,3 @@
-from . import private_handler
+from adapters.compat._mangum_events import LambdaAtEdge
 
-LambdaAtEdge = private_handler("LambdaAtEdge")
+__all__ = ["LambdaAtEdge"]
