@@ -66,7 +66,8 @@ def run_suite(suite: Suite) -> dict[str, str]:
 
 
 def test_the_shims_import_the_drop_ins_and_never_the_peers() -> None:
-    probe = "import apig_wsgi, mangum; print(apig_wsgi.__file__); print(mangum.__file__)"
+    probe = "import apig_wsgi, mangum, serverless_wsgi as s\n"
+    probe += "print(apig_wsgi.__file__, mangum.__file__, s.__file__)"
     done = subprocess.run(
         [sys.executable, "-c", probe],
         env=environment(),
