@@ -77,6 +77,29 @@ SUBJECTS = [
         + "    return serverless_wsgi.handle_request(wsgi_app, event, context)\n",
     ),
     Subject(
+        "compat-apig-wsgi",
+        "adapters.compat, apig-wsgi drop-in",
+        "adapters.compat.apig_wsgi",
+        "from adapters.compat import make_lambda_handler",
+        _WSGI_APP + "handler = make_lambda_handler(wsgi_app, binary_support=True)\n",
+    ),
+    Subject(
+        "compat-serverless-wsgi",
+        "adapters.compat, serverless-wsgi drop-in",
+        "adapters.compat.serverless_wsgi",
+        "from adapters.compat import serverless_wsgi",
+        _WSGI_APP
+        + "def handler(event, context):\n"
+        + "    return serverless_wsgi.handle_request(wsgi_app, event, context)\n",
+    ),
+    Subject(
+        "compat-mangum",
+        "adapters.compat, Mangum drop-in",
+        "adapters.compat.mangum",
+        "from adapters.compat import Mangum",
+        _ASGI_APP + "handler = Mangum(asgi_app, lifespan='off')\n",
+    ),
+    Subject(
         "mangum",
         "Mangum",
         "mangum",

@@ -76,6 +76,8 @@ IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
     "wsgi/adapters-nolog": ("wsgi", "LambdaHandler, access_log=False"),
     "wsgi/apig-wsgi": ("wsgi", "apig-wsgi"),
     "wsgi/serverless-wsgi": ("wsgi", "serverless-wsgi"),
+    "wsgi/compat-apig-wsgi": ("wsgi", "adapters.compat.make_lambda_handler (apig-wsgi drop-in)"),
+    "wsgi/compat-serverless-wsgi": ("wsgi", "adapters.compat.serverless_wsgi (drop-in)"),
     "asgi/floor": ("asgi", "bare ASGI app, prebuilt scope, coro.send(None) (floor)"),
     "asgi/floor-loop": ("asgi", "bare ASGI app, prebuilt scope, loop.run_until_complete"),
     "asgi/minimal": ("asgi", "minimal hand-rolled adapter, coroutine stepped"),
@@ -83,6 +85,7 @@ IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
     "asgi/adapters": ("asgi", "LambdaHandler"),
     "asgi/adapters-nolog": ("asgi", "LambdaHandler, access_log=False"),
     "asgi/mangum": ("asgi", "Mangum, lifespan='off'"),
+    "asgi/compat-mangum": ("asgi", "adapters.compat.Mangum, lifespan='off' (drop-in)"),
 }
 # Buffered against streamed, on a door that does both (a Function URL): the buffered
 # result as the runtime sends it (JSON-encoded), and the whole stream as the adapters
@@ -217,6 +220,20 @@ def make_call(impl: str, event: Event) -> Call:
         app: Any = wsgi_app if impl.startswith("wsgi/") else asgi_app
         lambda_handler = LambdaHandler(app, access_log=not impl.endswith("-nolog"))
         return lambda: lambda_handler(event, context)
+    if impl == "wsgi/compat-apig-wsgi":
+        from adapters.compat import make_lambda_handler
+
+        drop_in = make_lambda_handler(wsgi_app, binary_support=True)
+        return lambda: drop_in(event, context)
+    if impl == "wsgi/compat-serverless-wsgi":
+        from adapters.compat import serverless_wsgi as drop_in_module
+
+        return lambda: drop_in_module.handle_request(wsgi_app, event, context)
+    if impl == "asgi/compat-mangum":
+        from adapters.compat import Mangum
+
+        compat_mangum = Mangum(asgi_app, lifespan="off")
+        return lambda: compat_mangum(event, context)
     if impl == "wsgi/apig-wsgi":
         import apig_wsgi
 

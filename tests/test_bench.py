@@ -94,9 +94,16 @@ def test_json_result(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -
         for figures in scenario["results"].values():
             assert {"median_us", "p90_us"} <= figures.keys()
     subjects = result["cold"]["subjects"]
-    assert {"adapters-wsgi", "adapters-asgi", "apig_wsgi", "serverless_wsgi", "mangum"} == set(
-        subjects
-    )
+    assert {
+        "adapters-wsgi",
+        "adapters-asgi",
+        "apig_wsgi",
+        "serverless_wsgi",
+        "mangum",
+        "compat-apig-wsgi",
+        "compat-serverless-wsgi",
+        "compat-mangum",
+    } == set(subjects)
     assert isinstance(result["cold"]["wsgi_path_asyncio"]["asyncio"], bool)
     emulator = result["emulator"]
     assert emulator["skipped"] or emulator["handlers"]

@@ -9,9 +9,6 @@ put every header in `multiValueHeaders` when the request came with that key.
 
 from __future__ import annotations
 
-from typing import Any
-
-from .._types import Environ, Event, LambdaContext
 from ..errors import UnknownEventError
 from ..model import Request, Response
 from ..sources._render import case_variant
@@ -19,6 +16,12 @@ from ..sources.alb import AlbSource
 from ..sources.apigateway_v1 import ApiGatewayV1Source
 from ..sources.apigateway_v2 import HttpApiV2Source
 from ..sources.function_url import FunctionUrlSource
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._types import Environ, Event, LambdaContext
 
 
 class UnknownVersionError(UnknownEventError):
@@ -171,54 +174,52 @@ def apig_environ(environ: Environ, request: Request) -> None:
     event = request.event
     if not isinstance(event, dict):  # pragma: no cover - the handler passes the event dict
         return
-    if event.get("version") == "2.0":
-        headers = {name: [value] for name, value in (event.get("headers") or {}).items()}
-        cookies = list(event.get("cookies") or ())
-        environ["HTTP_COOKIE"] = ";".join(cookies)
-        last = _v2_last
+    v2 = event.get("version") == "2.0"
+    cookies = False
+    if v2:
+        environ["HTTP_COOKIE"] = ";".join(event.get("cookies") or ())
+        cookies = bool(event.get("cookies"))
+        headers: Any = event.get("headers") or {}
+    elif "multiValueHeaders" in event:
+        headers = event.get("multiValueHeaders") or {}
     else:
-        multi = "multiValueHeaders" in event
-        if multi:
-            headers = dict(event.get("multiValueHeaders") or {})
-        else:
-            headers = {name: [value] for name, value in (event.get("headers") or {}).items()}
-        cookies = []
-        last = _v1_last
+        headers = event.get("headers") or {}
+    if type(headers) is not dict:  # pragma: no cover - refused by the parse already
+        headers = {}
     for name, values in headers.items():
-        if not isinstance(name, str) or not isinstance(values, list) or not values:
-            continue
-        if not all(isinstance(value, str) for value in values) or "_" in name:
+        # One loop for both shapes (a string, or a list of them), without building lists:
+        # this runs for every header of every request.
+        if type(values) is str:
+            joined = whole = last = values
+        elif type(values) is list and len(values) == 1 and type(values[0]) is str:
+            joined = whole = last = values[0]  # the common case: no generator for it
+        elif type(values) is list and values and all(type(v) is str for v in values):
+            joined, whole = ",".join(values), values[-1]
+            last = whole
+        else:
             continue  # what our reading refused or kept apart stays as it was
+        if type(name) is not str or "_" in name:
+            continue
+        if v2 and "," in last:
+            last = last.rpartition(",")[2]
         key = name.upper().replace("-", "_")
         if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = last(values)
+            environ["CONTENT_TYPE"] = last
         elif key == "HOST":
-            environ["SERVER_NAME"] = last(values)
+            environ["SERVER_NAME"] = last
         elif key == "X_FORWARDED_PROTO":
-            environ["wsgi.url_scheme"] = last(values)
+            environ["wsgi.url_scheme"] = last
         elif key == "X_FORWARDED_PORT":
-            environ["SERVER_PORT"] = last(values)
+            environ["SERVER_PORT"] = last
         elif key == "COOKIE":
             if cookies:
-                environ["HTTP_COOKIE"] += ";" + values[-1]
+                environ["HTTP_COOKIE"] += ";" + whole
             continue  # payload 1.0: ours, joined with "; "
-        if not any(_unsafe(value) for value in values):
-            environ["HTTP_" + key] = ",".join(values)
+        if "\r" not in joined and "\n" not in joined and "\x00" not in joined:
+            environ["HTTP_" + key] = joined
     environ["CONTENT_LENGTH"] = str(len(request.body))
     if "REMOTE_ADDR" not in environ or request.client is None:
         environ["REMOTE_ADDR"] = "127.0.0.1"
-
-
-def _v1_last(values: list[str]) -> str:
-    return values[-1]
-
-
-def _v2_last(values: list[str]) -> str:
-    return values[-1].split(",")[-1]
-
-
-def _unsafe(value: str) -> bool:
-    return "\r" in value or "\n" in value or "\x00" in value
 
 
 def event_version(event: Any) -> object:

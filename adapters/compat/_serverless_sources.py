@@ -12,14 +12,17 @@ when the body is empty.
 
 from __future__ import annotations
 
-import json
-from typing import Any
 from urllib.parse import quote, urlencode
 
-from .._types import Event, LambdaContext
 from ..model import Request, Response
 from ..sources._render import case_variant, status_line
 from ._apig_sources import ApigAlbSource, ApigFunctionUrlSource, ApigHttpApiSource, ApigV1Source
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._types import Event, LambdaContext
 
 
 def is_warmup(event: Any) -> bool:
@@ -107,6 +110,8 @@ class SwLambdaIntegrationSource(ApigV1Source):
                     path = path.replace(placeholder, str(value))
         body = event.get("body")
         query = event.get("query")
+        import json  # only this integration sends a JSON body to re-encode
+
         proxy_event: Event = {
             "httpMethod": event.get("method") or "GET",
             "path": path.partition("?")[0],

@@ -31,11 +31,7 @@ Content-Encoding makes it base64. apig-wsgi's own suite runs against it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
-
 from .._bodies import TextTypes
-from .._types import Environ, Event, ExcInfo, LambdaContext
 from ..errors import UnknownEventError
 from ..handler import LambdaHandler
 from ..model import Request
@@ -43,6 +39,13 @@ from ..sources.apigateway_v1 import ApiGatewayV1Source
 from ..sources.apigateway_v2 import HttpApiV2Source
 from ..sources.base import EventSource
 from ._apig_sources import APIG_SOURCES, UnknownVersionError, apig_environ, event_version
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from .._types import Environ, Event, ExcInfo, LambdaContext
 
 __all__ = ["DEFAULT_NON_BINARY_CONTENT_TYPE_PREFIXES", "ExcInfo", "make_lambda_handler"]
 
@@ -169,3 +172,11 @@ def make_lambda_handler(
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """A Lambda handler for `wsgi_app`, as `apig_wsgi.make_lambda_handler` makes one."""
     return ApigWsgiHandler(wsgi_app, binary_support, non_binary_content_type_prefixes)
+
+
+def __getattr__(name: str) -> object:
+    if name == "ExcInfo":  # the exc_info type apig-wsgi exports, without `typing` up front
+        from .._types import ExcInfo
+
+        return ExcInfo
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

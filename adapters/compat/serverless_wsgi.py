@@ -29,15 +29,19 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 from urllib.parse import unquote, unquote_plus, urlencode
 
 from .._bodies import TextTypes
-from .._types import Environ, Event, LambdaContext
 from ..handler import LambdaHandler
 from ..model import Request
 from ..sources.base import EventSource
 from ._serverless_sources import SERVERLESS_SOURCES, is_lambda_integration, is_warmup
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .._types import Environ, Event, LambdaContext
 
 __all__ = ["TEXT_MIME_TYPES", "handle_request"]
 
@@ -117,8 +121,8 @@ def serverless_environ(environ: Environ, request: Request) -> None:
     v2 = event.get("version") == "2.0"
     headers = _headers(event)
     if v2:
-        headers["cookie"] = ("Cookie", "; ".join(str(c) for c in event.get("cookies") or ()))
-    host = _get(headers, "host")
+        headers["HTTP_COOKIE"] = "; ".join(str(c) for c in event.get("cookies") or ())
+    host = headers.get("HTTP_HOST")
     strip = os.environ.get("STRIP_STAGE_PATH", "").lower().strip() in _TRUE
     stage = (event if integration else context).get("stage", "")
     script_name = f"/{stage}" if "amazonaws.com" in (host or "") and not strip else ""
@@ -146,26 +150,23 @@ def serverless_environ(environ: Environ, request: Request) -> None:
         remote = (context.get("identity") or {}).get("sourceIp", "")
         authorizer = context.get("authorizer")
         user = (authorizer or {}).get("principalId", "") if isinstance(authorizer, dict) else ""
-    for key in [key for key in environ if key.startswith("HTTP_")]:
-        del environ[key]
     for key in _NOT_SET:  # serverless-wsgi's environ has exactly its own keys
         environ.pop(key, None)
-    for name, (_, value) in headers.items():
-        key = "HTTP_" + name.upper().replace("-", "_")
-        if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH") and _safe(value):
-            environ[key] = value
+    content_type = headers.pop("HTTP_CONTENT_TYPE", "")
+    headers.pop("HTTP_CONTENT_LENGTH", None)
+    environ.update(headers)  # the same keys as ours (our reading refused what it left out)
     environ.update(
         {
-            "CONTENT_TYPE": _latin1(_get(headers, "content-type") or ""),
+            "CONTENT_TYPE": _latin1(content_type),
             "PATH_INFO": _latin1(unquote(path)),
             "QUERY_STRING": _latin1(query),
             "REMOTE_ADDR": _latin1(str(remote or "")),
             "REMOTE_USER": _latin1(str(user or "")),
             "SCRIPT_NAME": _latin1(script_name),
             "SERVER_NAME": _latin1(host or "lambda"),
-            "SERVER_PORT": _latin1(_get(headers, "x-forwarded-port") or "443"),
+            "SERVER_PORT": _latin1(headers.get("HTTP_X_FORWARDED_PORT") or "443"),
             "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.url_scheme": _latin1(_get(headers, "x-forwarded-proto") or "https"),
+            "wsgi.url_scheme": _latin1(headers.get("HTTP_X_FORWARDED_PROTO") or "https"),
             "wsgi.errors": sys.stderr,
             "wsgi.multiprocess": False,
             "serverless.authorizer": authorizer,
@@ -175,27 +176,42 @@ def serverless_environ(environ: Environ, request: Request) -> None:
     )
 
 
-def _headers(event: Event) -> dict[str, tuple[str, str]]:
-    """Lower-case name -> (the name as sent, the values comma-joined)."""
+def _headers(event: Event) -> dict[str, str]:
+    """The request headers as environ keys (HTTP_X_A) and values, repeats comma-joined.
+
+    A name with "_" fills its key only when no hyphenated header did, as everywhere in
+    adapters (docs/security.md): "X_Forwarded_For" must not replace the X-Forwarded-For
+    the front door wrote. A value with CR, LF or NUL is left out.
+    """
     multi = event.get("multiValueHeaders")
-    found: dict[str, tuple[str, str]] = {}
-    if multi and isinstance(multi, dict):
-        for name, values in multi.items():
-            if isinstance(values, list) and values:
-                found[str(name).lower()] = (str(name), ",".join(str(v) for v in values))
+    found: dict[str, str] = {}
+    late: list[tuple[str, str]] = []
+    if multi and type(multi) is dict:
+        pairs: Any = multi.items()
     else:
-        for name, value in (event.get("headers") or {}).items():
-            key = str(name).lower()
-            if key in found:  # the same name in two spellings
-                found[key] = (found[key][0], found[key][1] + "," + str(value))
+        pairs = (event.get("headers") or {}).items()
+    for name, values in pairs:
+        if type(values) is list:  # one value is the common case: no generator for it
+            if len(values) == 1 and type(values[0]) is str:
+                value = values[0]
+            elif values and all(type(v) is str for v in values):
+                value = ",".join(values)
             else:
-                found[key] = (str(name), str(value))
+                continue
+        elif type(values) is str:
+            value = values
+        else:
+            continue
+        if type(name) is not str or "\r" in value or "\n" in value or "\x00" in value:
+            continue
+        key = "HTTP_" + name.upper().replace("-", "_")
+        if "_" in name:
+            late.append((key, value))
+        else:
+            found[key] = found[key] + "," + value if key in found else value
+    for key, value in late:
+        found.setdefault(key, value)
     return found
-
-
-def _get(headers: dict[str, tuple[str, str]], name: str) -> str | None:
-    held = headers.get(name)
-    return None if held is None else held[1]
 
 
 def _v1_query(event: Event, alb: bool) -> str:
@@ -223,7 +239,3 @@ def _latin1(text: str) -> str:
     if text.isascii():
         return text
     return text.encode("utf-8", "surrogateescape").decode("latin-1", "replace")
-
-
-def _safe(value: str) -> bool:
-    return "\r" not in value and "\n" not in value and "\x00" not in value

@@ -236,3 +236,16 @@ def test_a_repeated_request_header_is_comma_joined_where_the_peer_keeps_the_last
     theirs, mine = both(event)
     assert environ_of(theirs)["HTTP_X_A"] == "2"
     assert environ_of(mine)["HTTP_X_A"] == "1,2"
+
+
+def test_a_header_name_with_an_underscore_never_replaces_the_real_one() -> None:
+    """serverless-wsgi turns "X_Forwarded_For" into HTTP_X_FORWARDED_FOR, over the value
+    the front door wrote; in the drop-in, as in LambdaHandler, it only fills a key that no
+    hyphenated header took."""
+    forged = ("X_Forwarded_For", "203.0.113.66")
+    event = build_event("rest", path="/", headers=[("X-Forwarded-For", "198.51.100.7"), forged])
+    theirs, mine = both(event)
+    assert environ_of(theirs)["HTTP_X_FORWARDED_FOR"] == "203.0.113.66"
+    assert environ_of(mine)["HTTP_X_FORWARDED_FOR"] == "198.51.100.7"
+    alone = build_event("rest", path="/", headers=[forged])
+    assert environ_of(both(alone)[1])["HTTP_X_FORWARDED_FOR"] == "203.0.113.66"
