@@ -26,6 +26,14 @@
 //
 // The pages the worker makes itself (the boot error, the 500) carry a Content-Security-
 // Policy of their own; the app's answers keep the app's headers, CSP included.
+//
+// Offline first: every file a boot fetches (bundle.json "files": the runtime, the
+// wheels, the snapshot) goes into a Cache Storage cache named after the bundle's
+// "build", and the worker boots from the cache of the build it last booted, so the app
+// starts with the network off, after the worker was stopped or the browser restarted.
+// After each boot it asks the network for bundle.json (never waiting for the answer to
+// serve): a new "build" is downloaded whole into a new cache, every file checked against
+// its SHA-256, and only then made the one to boot; the next navigation starts it.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import createPyodideModule from "./pyodide/pyodide.asm.mjs";
 import { inflateSnapshot, loadFromSnapshot } from "./snapshot.mjs";
@@ -37,6 +45,12 @@ const DB_NAME = "adapters-browser";
 const STORE = "kv";
 
 let booting = null; // the Promise of the handler, for this run of the worker
+let running = null; // the build the handler was booted from
+let updateReady = null; // a newer build, downloaded whole: the next navigation boots it
+let checking = null; // the update check under way
+let refused = null; // a build that failed its download, hashes or boot: not tried again here
+let lastChosen = null; // the build the last boot attempt used
+const networkFetch = self.fetch.bind(self);
 let state = { phase: "idle", step: "", error: null, started: 0, ready: 0 };
 let pendingSave = Promise.resolve();
 
@@ -79,6 +93,10 @@ async function dbSet(key, value) {
 }
 
 const jarKey = `${SCOPE} cookie-jar`;
+const buildKey = `${SCOPE} build`;
+const previousKey = `${SCOPE} build-previous`;
+const CACHE_PREFIX = `adapters ${SCOPE} `;
+const MANIFEST_URL = new URL("bundle.json", SITE).href;
 const envKey = (name) => `${SCOPE} env ${name}`;
 
 function randomSecret() {
@@ -156,6 +174,145 @@ function statusMessage() {
   return { type: "adapters-progress", step: state.step };
 }
 
+// --- Builds in Cache Storage ------------------------------------------------------------
+// During a boot, fetch() of a file the build lists is answered from the build's cache,
+// or fetched and kept there (the runtime, wheels and snapshot are fetched with fetch()).
+let bootCache = null;
+
+self.fetch = async (resource, init) => {
+  const url = resource instanceof Request ? resource.url : new URL(String(resource), self.location.href).href;
+  const held = bootCache;
+  if (held === null || !held.urls.has(url) || (init?.method && init.method !== "GET")) {
+    return networkFetch(resource, init);
+  }
+  const cached = await held.cache.match(url);
+  if (cached) return cached;
+  const response = await networkFetch(url);
+  if (response.ok) await held.cache.put(url, response.clone());
+  return response;
+};
+
+function buildOf(settings) {
+  if (typeof settings?.build !== "string" || !settings.build) {
+    throw new BootError("bundle.json has no \"build\": rebuild the bundle with this version of adapters");
+  }
+  return settings.build;
+}
+
+// The build this boot uses: the one recorded after the last successful boot, from its
+// cache; else (the first visit, or the cache was cleared) the network's.
+async function buildToBoot() {
+  let build = null;
+  try {
+    build = await dbGet(buildKey);
+  } catch (error) {
+    console.warn("adapters: could not read the recorded build from IndexedDB", error);
+  }
+  if (build !== null && build === refused) {
+    try {
+      build = await dbGet(previousKey);
+    } catch {
+      build = null;
+    }
+  }
+  if (typeof build === "string" && build) {
+    const cached = await (await caches.open(CACHE_PREFIX + build)).match(MANIFEST_URL);
+    if (cached) {
+      const text = await cached.text();
+      return { build, text, settings: JSON.parse(text), cached: true };
+    }
+  }
+  let response;
+  try {
+    response = await networkFetch(MANIFEST_URL, { cache: "no-store" });
+  } catch (error) {
+    throw new BootError(`bundle.json could not be fetched and no earlier build is kept here (${error?.message ?? error})`);
+  }
+  if (!response.ok) throw new BootError(`bundle.json: HTTP ${response.status}`);
+  const text = await response.text();
+  const settings = JSON.parse(text);
+  return { build: buildOf(settings), text, settings, cached: false };
+}
+
+async function dropOtherBuilds(keep) {
+  for (const name of await caches.keys()) {
+    if (name.startsWith(CACHE_PREFIX) && !keep.some((build) => name === CACHE_PREFIX + build)) {
+      await caches.delete(name);
+    }
+  }
+}
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Ask the network for bundle.json; download a new build whole, each file checked, into
+// a cache of its own; then record it as the build to boot. Offline, or on any error, the
+// running build stays (one log line).
+async function checkForUpdate() {
+  let response;
+  try {
+    response = await networkFetch(MANIFEST_URL, { cache: "no-store" });
+  } catch {
+    return null; // offline: nothing to do
+  }
+  if (!response.ok) return null;
+  const text = await response.text();
+  const settings = JSON.parse(text);
+  const build = buildOf(settings);
+  if (build === running || build === updateReady || build === refused) return null;
+  progress(`Downloading the new build ${build}`);
+  try {
+    return await downloadBuild(build, text, settings);
+  } catch (error) {
+    refused = build;
+    await caches.delete(CACHE_PREFIX + build); // nothing half-downloaded stays
+    throw error;
+  }
+}
+
+async function downloadBuild(build, text, settings) {
+  const cache = await caches.open(CACHE_PREFIX + build);
+  const old = running === null ? null : await caches.open(CACHE_PREFIX + running);
+  for (const file of settings.files ?? []) {
+    const url = new URL(file.path, SITE).href;
+    if (await cache.match(url)) continue;
+    let reply = old === null ? undefined : await old.match(url);
+    let bytes = reply ? await reply.clone().arrayBuffer() : null;
+    if (bytes === null || (await sha256Hex(bytes)) !== file.sha256) {
+      reply = await networkFetch(url, { cache: "no-store" });
+      if (!reply.ok) throw new Error(`${file.path}: HTTP ${reply.status}`);
+      bytes = await reply.clone().arrayBuffer();
+      const digest = await sha256Hex(bytes);
+      if (digest !== file.sha256) throw new Error(`${file.path}: SHA-256 ${digest}, not ${file.sha256} as bundle.json says`);
+    }
+    await cache.put(url, reply);
+  }
+  await cache.put(MANIFEST_URL, new Response(text, { headers: { "content-type": "application/json" } }));
+  if (running !== null) await dbSet(previousKey, running);
+  await dbSet(buildKey, build);
+  await dropOtherBuilds([build, running].filter(Boolean));
+  updateReady = build;
+  console.info(`adapters: build ${build} downloaded; the next navigation starts it`);
+  tell({ type: "adapters-update-ready", build }).catch(() => {});
+  return build;
+}
+
+function updateInBackground() {
+  if (checking === null) {
+    checking = checkForUpdate()
+      .catch((error) => {
+        console.warn(`adapters: the update check failed; keeping build ${running}`, error);
+        return null;
+      })
+      .finally(() => {
+        checking = null;
+      });
+  }
+  return checking;
+}
+
 // --- The boot -------------------------------------------------------------------------
 class BootError extends Error {}
 
@@ -170,10 +327,15 @@ function pythonMessage(error) {
 async function boot() {
   state = { phase: "booting", step: "", error: null, started: Date.now(), ready: 0 };
   progress("Reading bundle.json");
-  const response = await fetch(new URL("bundle.json", SITE), { cache: "no-store" });
-  if (!response.ok) throw new BootError(`bundle.json: HTTP ${response.status}`);
-  const settingsText = await response.text();
-  const settings = JSON.parse(settingsText);
+  const chosen = await buildToBoot();
+  lastChosen = chosen;
+  const settingsText = chosen.text;
+  const settings = chosen.settings;
+  const cache = await caches.open(CACHE_PREFIX + chosen.build);
+  if (!chosen.cached) {
+    await cache.put(MANIFEST_URL, new Response(settingsText, { headers: { "content-type": "application/json" } }));
+  }
+  bootCache = { cache, urls: new Set((settings.files ?? []).map((file) => new URL(file.path, SITE).href)) };
   const index = new URL(settings.pyodide.index, SITE).href;
 
   progress("Restoring cookies and secrets");
@@ -250,6 +412,22 @@ async function boot() {
     pythonEnv.destroy();
     worker.destroy();
   }
+  if (!chosen.cached) {
+    // Only a build that booted becomes the one to boot offline.
+    try {
+      await dbSet(buildKey, chosen.build);
+    } catch (error) {
+      console.warn("adapters: could not record the build in IndexedDB; the next start needs the network", error);
+    }
+  }
+  running = chosen.build;
+  let previous = null;
+  try {
+    previous = await dbGet(previousKey);
+  } catch {
+    // without it, only this build's cache is kept
+  }
+  dropOtherBuilds([chosen.build, previous].filter((build) => typeof build === "string")).catch(() => {});
   state.phase = "ready";
   state.ready = Date.now();
   console.info(`adapters: ${settings.app} ready at ${SCOPE} in ${state.ready - state.started} ms`);
@@ -257,9 +435,38 @@ async function boot() {
   return handler;
 }
 
+// A downloaded build that cannot start (a broken deploy) must not leave the user with
+// nothing: the build that ran before it starts instead, and the broken one is not tried
+// again in this run of the worker.
+async function bootWithFallback() {
+  try {
+    return await boot();
+  } catch (error) {
+    const failed = lastChosen;
+    let previous = null;
+    try {
+      previous = await dbGet(previousKey);
+    } catch {
+      // no previous build to fall back to
+    }
+    if (!failed?.cached || typeof previous !== "string" || !previous || previous === failed.build) throw error;
+    console.error(`adapters: build ${failed.build} could not start; starting the previous build ${previous}`, error);
+    refused = failed.build;
+    const handler = await boot();
+    await dbSet(buildKey, previous).catch(() => {}); // the next start, offline too, uses it
+    return handler;
+  }
+}
+
 function ensureBooted() {
   if (booting === null) {
-    booting = boot().catch((error) => {
+    booting = bootWithFallback().then((handler) => {
+      bootCache = null;
+      updateInBackground();
+      return handler;
+    });
+    booting = booting.catch((error) => {
+      bootCache = null;
       state.phase = "failed";
       state.error = error instanceof BootError ? error.message : String(error?.message ?? error);
       console.error(`adapters: the app could not start: ${state.error}`, error);
@@ -332,6 +539,12 @@ async function initiatorOf(event) {
 
 async function answer(event) {
   const request = event.request;
+  if (updateReady !== null && request.mode === "navigate") {
+    // A new build is downloaded whole: this navigation starts it, in this worker.
+    console.info(`adapters: starting build ${updateReady} (was ${running})`);
+    updateReady = null;
+    booting = null;
+  }
   let handler;
   try {
     handler = await ensureBooted();
@@ -339,6 +552,13 @@ async function answer(event) {
     // Try again on the next navigation: the missing file may be back by then.
     if (request.mode === "navigate") booting = null;
     return bootErrorResponse(request);
+  }
+  if (request.mode === "navigate") {
+    try {
+      event.waitUntil(updateInBackground());
+    } catch {
+      // the event is no longer active: the check still runs
+    }
   }
   try {
     const initiator = await initiatorOf(event);
@@ -378,6 +598,11 @@ self.addEventListener("fetch", (event) => {
 });
 
 self.addEventListener("message", (event) => {
+  if (event.data?.type === "adapters-check-update") {
+    const reply = (build) => event.source?.postMessage({ type: "adapters-update-checked", build: build ?? null });
+    event.waitUntil(ensureBooted().then(() => updateInBackground()).then(reply, () => reply(null)));
+    return;
+  }
   if (event.data?.type !== "adapters-status") return;
   const reply = () => event.source?.postMessage(statusMessage());
   if (state.phase === "failed") booting = null; // a page asking again: try again

@@ -51,6 +51,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .appcode import app_code_names, gitignore_of
 from .errors import BuildError, log
 from .lockfile import lockfile, resolve_depends
 from .markers import (
@@ -83,6 +84,7 @@ __all__ = [  # the builder's API, whichever module now holds each part
     "BuildError",
     "Requirement",
     "Wheel",
+    "app_code_names",
     "app_wheel",
     "build",
     "canonical",
@@ -92,6 +94,7 @@ __all__ = [  # the builder's API, whichever module now holds each part
     "evaluate_marker",
     "extract_pyscript",
     "extract_runtime",
+    "gitignore_of",
     "lockfile",
     "main",
     "marker_environment",
@@ -225,6 +228,25 @@ def copy_web_files(out: Path, names: Iterable[str]) -> None:
         shutil.copyfile(source, out / name)
 
 
+APP_INSTALLER = "app/index.html"
+
+
+def write_app_installer(out: Path) -> None:
+    """index.html again at app/index.html, told that it stands in for the app's pages.
+
+    Opened before the worker is installed (a bookmark, a link, a typed URL), app/ is a
+    plain folder on the static host: this page installs the worker and then loads the
+    URL that was asked for, which the app answers. `adapters browser serve` gives it for
+    any missing path under app/, so deep links work on a first visit too.
+    """
+    page = (out / "index.html").read_text()
+    marker = '<meta name="adapters-site" content="./">'
+    if marker not in page:  # pragma: no cover - the page ships with this package
+        raise BuildError("index.html has no adapters-site meta tag")
+    (out / "app").mkdir(exist_ok=True)
+    (out / APP_INSTALLER).write_text(page.replace(marker, marker.replace("./", "app/")))
+
+
 def parse_env(values: Iterable[str], secrets: Iterable[str]) -> dict[str, Any]:
     """``--env NAME=VALUE`` and ``--secret-env NAME`` as bundle.json's ``env``."""
     fixed: dict[str, str] = {}
@@ -297,6 +319,7 @@ def build(
     pyscript: bool = False,
     env: dict[str, Any] | None = None,
     snapshot: bool = False,
+    include: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``)."""
     started = time.monotonic()
@@ -312,11 +335,19 @@ def build(
     prepare_out(out)
     try:
         app = f"{module}:{attribute}"
-        manifest = _build_into(out, app, base_path, source, requirements, roots, refresh, pyscript)
+        manifest = _build_into(
+            out, app, base_path, source, requirements, roots, refresh, pyscript, include
+        )
         manifest["env"] = env
         if web:
             copy_web_files(out, WEB_FILES)
-            manifest["web"] = {"worker": "sw.js", "index": "index.html", "scope": "app/"}
+            write_app_installer(out)
+            manifest["web"] = {
+                "worker": "sw.js",
+                "index": "index.html",
+                "scope": "app/",
+                "installer": APP_INSTALLER,
+            }
         if pyscript:
             copy_web_files(out, PYSCRIPT_FILES)
             tarball = npm_tarball(cache_dir(), PYSCRIPT_PACKAGE, PYSCRIPT_VERSION)
@@ -343,6 +374,7 @@ def build(
             shutil.rmtree(out / PYSCRIPT_DIR, ignore_errors=True)
             (out / MANIFEST).unlink(missing_ok=True)
         raise
+    add_build_identity(out, manifest)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     log(
@@ -350,6 +382,39 @@ def build(
         f"{size / 1e6:.1f} MB, app {manifest['app']}"
     )
     return manifest
+
+
+BOOT_FILES = ("pyodide.asm.wasm", "python_stdlib.zip", LOCK_NAME)
+"""Runtime files the service worker fetches at boot (the .mjs ones it imports statically,
+and the browser keeps those with the worker's registration)."""
+
+
+def add_build_identity(out: Path, manifest: dict[str, Any]) -> None:
+    """Give the manifest `files` (what a boot fetches, with sizes and SHA-256) and
+    `build`, an id that changes whenever any of them, or the manifest, changes.
+
+    The service worker keeps each build in a cache of its own and boots from it, so the
+    app starts with the network off; it compares `build` with the network's copy of the
+    manifest to pick up a new build, and checks every file it downloads against its hash.
+    """
+    import hashlib
+
+    paths = [f"{RUNTIME_DIR}/{name}" for name in BOOT_FILES]
+    paths += [wheel["file"] for wheel in manifest["wheels"]]
+    if manifest.get("snapshot"):
+        paths.append(manifest["snapshot"]["file"])
+    files = []
+    for relative in paths:
+        digest = hashlib.sha256()
+        with (out / relative).open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        size = (out / relative).stat().st_size
+        files.append({"path": relative, "sha256": digest.hexdigest(), "bytes": size})
+    manifest.pop("build", None)
+    manifest["files"] = files
+    canonical_text = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    manifest["build"] = hashlib.sha256(canonical_text.encode()).hexdigest()[:20]
 
 
 def _build_into(
@@ -361,6 +426,7 @@ def _build_into(
     roots: list[Requirement],
     refresh: bool,
     pyscript: bool = False,
+    include: Sequence[str] = (),
 ) -> dict[str, Any]:
     module = app.partition(":")[0]
     runtime = out / RUNTIME_DIR
@@ -375,7 +441,10 @@ def _build_into(
         own = own_wheel(Path(scratch))
         wheels = [read_wheel(p) for p in [*paths, own]]
         provided = {name for wheel in wheels for name in wheel.imports}
-        code, top_level = app_wheel(Path(scratch), source, provided)
+        names, left_out = app_code_names(source, module, include)
+        for name in left_out:
+            log(f"  app code: leaving out {name} (the app does not import it; --include {name})")
+        code, top_level = app_wheel(Path(scratch), source, provided, names, gitignore_of(source))
         if module.split(".")[0] not in top_level:
             raise BuildError(f"{module!r} is not in the app code taken from {source}")
         wheels.append(read_wheel(code))
@@ -444,6 +513,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     command.add_argument("--base-path", default="/", help="the URL path the app is served under")
     command.add_argument(
+        "--include", action="append", default=[], metavar="NAME",
+        help="a package or module of --path to pack although the app does not import it by "
+        "name (loaded dynamically; repeat)",
+    )  # fmt: skip
+    command.add_argument(
         "--refresh", action="store_true", help="resolve the dependencies again, ignoring the cache"
     )
     command.add_argument(
@@ -478,6 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build(
             args.app, args.out, args.path, requirements, args.base_path, args.refresh,
             web=args.web, pyscript=args.pyscript, env=env, snapshot=args.snapshot,
+            include=args.include,
         )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")

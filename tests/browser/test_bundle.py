@@ -98,7 +98,7 @@ def test_lockfile_lists_exactly_the_wheels_with_real_hashes(notes_bundle: Path) 
             todo += packages[name]["depends"]
     assert set(packages) - seen == {"webapp-adapters", "app-code"}
     assert {"werkzeug", "jinja2", "markupsafe"} <= set(packages["flask"]["depends"])
-    assert packages["app-code"]["imports"] == ["asgi_handler", "notes", "wsgi_handler"]
+    assert packages["app-code"]["imports"] == ["notes"]  # the Lambda handlers are not imported
     assert packages["webapp-adapters"]["imports"] == ["adapters"]
 
 
@@ -356,3 +356,88 @@ def test_a_conflict_over_a_package_with_no_wheel_names_it(
     )
     with pytest.raises(BuildError, match="no Pyodide wheel on PyPI for cffi"):
         bundle.download_wheels(["a"], tmp_path, tmp_path)
+
+
+def test_manifest_lists_every_file_a_boot_fetches_with_its_hash(notes_bundle: Path) -> None:
+    """The service worker caches exactly these and checks each download against `sha256`."""
+    manifest = manifest_of(notes_bundle)
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    wanted = {wheel["file"] for wheel in manifest["wheels"]}
+    wanted |= {f"pyodide/{name}" for name in bundle.BOOT_FILES}
+    assert set(listed) == wanted
+    for path, entry in listed.items():
+        data = (notes_bundle / path).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), path
+        assert entry["bytes"] == len(data)
+    assert len(manifest["build"]) == 20
+
+
+def test_the_build_id_changes_with_any_file_and_only_then(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
+        (out / "pyodide").mkdir(parents=True, exist_ok=True)
+        (out / "pyodide" / name).write_bytes(name.encode())
+    (out / "pyodide" / "app_code-0-py3-none-any.whl").write_bytes(b"v1")
+    manifest = {"app": "a:app", "wheels": [{"file": "pyodide/app_code-0-py3-none-any.whl"}]}
+    bundle.add_build_identity(out, manifest)
+    first = manifest["build"]
+    manifest_of_copy = json.loads(json.dumps(manifest))
+    bundle.add_build_identity(out, manifest_of_copy)
+    assert manifest_of_copy["build"] == first, "the same files give the same build"
+    (out / "pyodide" / "app_code-0-py3-none-any.whl").write_bytes(b"v2")
+    bundle.add_build_identity(out, manifest)
+    assert manifest["build"] != first
+
+
+# --- Which code goes into the app's wheel -------------------------------------------------
+
+
+def _project(root: Path) -> Path:
+    """An app folder as people have them: the app, a sibling it imports, a Django-style
+    sibling named only in a string, a venv, tests and a script it never imports."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/app.py": "from flask import Flask\nimport helpers\nINSTALLED = ['orders']\n",
+        "shop/templates/index.html": "<h1>shop</h1>",
+        "shop/secret_notes.txt": "not for the browser",
+        "helpers.py": "VALUE = 1\n",
+        "orders/__init__.py": "",
+        "orders/models.py": "X = 1\n",
+        "plugins/__init__.py": "",
+        "tests/test_shop.py": "import shop\n",
+        "manage.py": "import shop\n",
+        "venv/pyvenv.cfg": "home = /usr/bin\n",
+        "venv/lib/python3.14/site-packages/flask/__init__.py": "",
+        ".gitignore": "shop/secret_notes.txt\n*.log\n",
+        "shop/debug.log": "log",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_only_the_code_the_app_reaches_goes_into_its_wheel(tmp_path: Path) -> None:
+    source = _project(tmp_path / "project")
+    names, left_out = bundle.app_code_names(source, "shop.app")
+    assert names == ["helpers", "orders", "shop"]
+    assert sorted(left_out) == ["manage", "plugins", "tests"]  # venv/ is not even a candidate
+    path, top_level = bundle.app_wheel(
+        tmp_path, source, set(), names, bundle.gitignore_of(source)
+    )
+    assert top_level == names
+    with zipfile.ZipFile(path) as archive:
+        packed = set(archive.namelist())
+    assert {"shop/app.py", "shop/templates/index.html", "helpers.py", "orders/models.py"} <= packed
+    assert "shop/secret_notes.txt" not in packed and "shop/debug.log" not in packed  # .gitignore
+    assert not [name for name in packed if name.startswith(("venv/", "tests/", "manage"))]
+
+
+def test_include_adds_a_package_loaded_dynamically_and_refuses_an_unknown_one(
+    tmp_path: Path,
+) -> None:
+    source = _project(tmp_path / "project")
+    names, _ = bundle.app_code_names(source, "shop.app", include=["plugins"])
+    assert "plugins" in names
+    with pytest.raises(BuildError, match="--include nothing"):
+        bundle.app_code_names(source, "shop.app", include=["nothing"])
