@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .appcode import Ignore, candidates
 from .errors import BuildError, log
 from .markers import Requirement, canonical, parse_requirement
 
@@ -124,13 +125,27 @@ def _write_wheel(
             archive.writestr(member, data)
 
 
-def _tree_files(root: Path, prefix: str) -> Iterator[tuple[str, bytes]]:
+def _tree_files(
+    root: Path, prefix: str, ignore: Ignore | None = None, base: Path | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """The files under `root` as (name in the wheel, bytes); `ignore` sees paths relative
+    to `base` (the app folder, where its .gitignore lives)."""
+    base = root if base is None else base
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+        here = Path(folder)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d != "__pycache__"
+            and not d.startswith(".")
+            and not (ignore is not None and ignore((here / d).relative_to(base).as_posix(), True))
+        )
         for file in sorted(files):
             if file.endswith((".pyc", ".pyo")) or file.startswith("."):
                 continue
-            full = Path(folder) / file
+            full = here / file
+            if ignore is not None and ignore(full.relative_to(base).as_posix(), False):
+                continue
             yield f"{prefix}{full.relative_to(root).as_posix()}", full.read_bytes()
 
 
@@ -154,26 +169,31 @@ def own_version() -> str:
         return __version__
 
 
-def app_wheel(dest: Path, source: Path, skip: set[str]) -> tuple[Path, list[str]]:
-    """The app's folder as the wheel ``app-code``: its packages and top-level modules."""
+def app_wheel(
+    dest: Path,
+    source: Path,
+    skip: set[str],
+    names: Iterable[str] | None = None,
+    ignore: Ignore | None = None,
+) -> tuple[Path, list[str]]:
+    """The app's code as the wheel ``app-code``: the top-level `names` (default: every
+    package and module of the folder), less those another wheel provides (`skip`)."""
+    found = candidates(source)
+    chosen = sorted(found) if names is None else sorted(names)
     files: list[tuple[str, bytes]] = []
     top_level: list[str] = []
-    for entry in sorted(source.iterdir()):
-        name = entry.stem if entry.suffix == ".py" else entry.name
-        if entry.name.startswith(".") or entry.name in ("__pycache__", "__init__.py"):
+    for name in chosen:
+        entry = found[name]
+        if name in skip:
+            log(f"  app code: leaving out {entry}: the {name!r} wheel provides it")
             continue
-        if entry.is_dir() and name.isidentifier() and any(entry.rglob("*.py")):
-            if name in skip:
-                log(f"  app code: leaving out {entry}: the {name!r} wheel provides it")
-                continue
-            files += _tree_files(entry, f"{name}/")
-        elif entry.is_file() and entry.suffix == ".py" and name.isidentifier():
-            if name in skip:
-                log(f"  app code: leaving out {entry}: the {name!r} wheel provides it")
-                continue
-            files.append((entry.name, entry.read_bytes()))
+        if ignore is not None and ignore(entry.relative_to(source).as_posix(), entry.is_dir()):
+            log(f"  app code: leaving out {entry}: .gitignore")
+            continue
+        if entry.is_dir():
+            files += _tree_files(entry, f"{name}/", ignore, source)
         else:
-            continue
+            files.append((entry.name, entry.read_bytes()))
         top_level.append(name)
     if not top_level:
         raise BuildError(f"{source} holds no Python package or module")
