@@ -111,10 +111,27 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         except ValueError:  # a lone surrogate from %-escapes: no file name on disk
             self.send_error(HTTPStatus.BAD_REQUEST, "Bad request path")
             return None
+        if not inside and self.stand_in_for_app_page(path):
+            inside = self.inside_bundle()
         if not inside:
             self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
         return super().send_head()
+
+    def stand_in_for_app_page(self, path: str) -> bool:
+        """A page under a bundle's app/ that no worker answered yet (the first visit
+        opens a deep link): serve the bundle's app/index.html, which installs the worker
+        and loads this URL again. True when the request now points at it."""
+        head, found, _ = path.partition("/app/")
+        if not found:
+            return False
+        installer = f"{head}/app/index.html"
+        real = os.path.realpath(self.translate_path(installer))
+        root = os.path.realpath(self.directory)
+        if os.path.commonpath([root, real]) != root or not os.path.isfile(real):
+            return False
+        self.path = urllib.parse.quote(installer)
+        return True
 
     def inside_bundle(self) -> bool:
         """Whether the file the base class would send, a folder's index.html included,

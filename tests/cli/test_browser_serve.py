@@ -189,3 +189,22 @@ def test_every_answer_carries_the_configured_headers(served: Server) -> None:
         assert headers["cache-control"] == "no-cache"
         assert headers["x-static-server"] == "tests"
         assert (method, path, status) in served.heard
+
+
+@pytest.mark.parametrize("path", ["/app/notes/3", "/app/notes/3?page=2", "/app/a%20b/"])
+def test_a_missing_page_under_app_gets_the_installer_so_deep_links_boot(
+    served: Server, path: str
+) -> None:
+    """Opened before the worker exists, an app URL gets app/index.html, which installs the
+    worker and loads the same URL again (now the app's to answer)."""
+    status, headers, body = served.get(path)
+    assert (status, body) == (200, b"<p>sub</p>")
+    assert headers["content-type"].startswith("text/html")
+    assert served.get(path, "HEAD")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/assets/missing.js", "/leakdir/app/x", "/nope/app/x"])
+def test_other_missing_files_are_still_404(served: Server, path: str) -> None:
+    status, _, body = served.get(path)
+    assert status == 404
+    assert SECRET.encode() not in body
