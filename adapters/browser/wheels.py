@@ -149,12 +149,27 @@ def _tree_files(
             yield f"{prefix}{full.relative_to(root).as_posix()}", full.read_bytes()
 
 
+def content_version(version: str, files: list[tuple[str, bytes]]) -> str:
+    """`version` with a local label made from the files (PEP 440: "0.0.0+3f2a9c01d4e7").
+
+    The wheels built here get new names whenever their code changes, so no cache between
+    the host and the browser (a CDN, a proxy) can hand out the previous build's file under
+    the same name; the worker's hash check would refuse it, but the update would stall.
+    """
+    digest = hashlib.sha256()
+    for name, data in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    label = digest.hexdigest()[:12]
+    return f"{version}.{label}" if "+" in version else f"{version}+{label}"
+
+
 def own_wheel(dest: Path) -> Path:
     """This package as a pure wheel, straight from the files Python imports it from."""
     package = Path(__file__).resolve().parents[1]
-    version = own_version()
+    files = list(_tree_files(package, "adapters/"))
+    version = content_version(own_version(), files)
     path = dest / f"webapp_adapters-{version}-py3-none-any.whl"
-    _write_wheel(path, OWN_DISTRIBUTION, version, _tree_files(package, "adapters/"), ["adapters"])
+    _write_wheel(path, OWN_DISTRIBUTION, version, files, ["adapters"])
     return path
 
 
@@ -197,6 +212,7 @@ def app_wheel(
         top_level.append(name)
     if not top_level:
         raise BuildError(f"{source} holds no Python package or module")
-    path = dest / f"{APP_DISTRIBUTION.replace('-', '_')}-0.0.0-py3-none-any.whl"
-    _write_wheel(path, APP_DISTRIBUTION, "0.0.0", files, top_level)
+    version = content_version("0.0.0", files)
+    path = dest / f"{APP_DISTRIBUTION.replace('-', '_')}-{version}-py3-none-any.whl"
+    _write_wheel(path, APP_DISTRIBUTION, version, files, top_level)
     return path, top_level

@@ -63,6 +63,7 @@ def test_bundle_holds_runtime_wheels_and_manifest(notes_bundle: Path) -> None:
     on_disk = {p.name for p in runtime.iterdir()}
     assert on_disk == {*bundle.RUNTIME_FILES, "pyodide-lock.json", *files}
     assert {p.name for p in notes_bundle.iterdir()} == {
+        "app",  # app/index.html: the installer standing in for app pages
         "bundle.json",
         "index.html",
         "pyodide",
@@ -121,6 +122,21 @@ def test_own_wheel_holds_the_package_and_is_reproducible(tmp_path: Path) -> None
         assert f"adapters/{module}" in names
     assert "adapters/browser/bundle.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert "+" in one.name, "named after its content, so no cache serves an older one"
+
+
+def test_the_app_wheel_is_named_after_its_content(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    names = []
+    for version in ("1", "2"):
+        (source / "site_app.py").write_text(f"app = {version}\n")
+        out = tmp_path / f"out{version}"
+        out.mkdir()
+        path, _ = bundle.app_wheel(out, source, set())
+        names.append(path.name)
+    assert names[0] != names[1]
+    assert names[0].startswith("app_code-0.0.0+") and names[0].endswith("-py3-none-any.whl")
 
 
 def test_app_wheel_takes_packages_and_leaves_out_the_adapters_link(tmp_path: Path) -> None:
@@ -422,9 +438,7 @@ def test_only_the_code_the_app_reaches_goes_into_its_wheel(tmp_path: Path) -> No
     names, left_out = bundle.app_code_names(source, "shop.app")
     assert names == ["helpers", "orders", "shop"]
     assert sorted(left_out) == ["manage", "plugins", "tests"]  # venv/ is not even a candidate
-    path, top_level = bundle.app_wheel(
-        tmp_path, source, set(), names, bundle.gitignore_of(source)
-    )
+    path, top_level = bundle.app_wheel(tmp_path, source, set(), names, bundle.gitignore_of(source))
     assert top_level == names
     with zipfile.ZipFile(path) as archive:
         packed = set(archive.namelist())
