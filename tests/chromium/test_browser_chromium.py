@@ -452,9 +452,19 @@ def test_pyscript_page_runs_the_app(page: Any, server: StaticServer) -> None:
         page.console_messages,  # type: ignore[attr-defined]
     )
     calls = page.locator(".call")
-    assert calls.count() == 3
-    assert "GET /api/health → 200" in calls.nth(0).inner_text()
+    assert calls.count() == 1  # the app's own start page, nothing the page made up
+    assert "GET / → 200" in calls.nth(0).inner_text()
+    assert ">Notes</a></h1>" in calls.nth(0).inner_text()
+    # The page's form sends whatever the user asks for, to this app.
+    page.select_option("#method", "POST")
+    page.fill("#path", "/api/notes")
+    page.fill("#body", '{"title": "Written from PyScript", "body": "in the page"}')
+    page.click("#send")
+    page.wait_for_function("document.querySelectorAll('.call').length === 2")
     assert "POST /api/notes → 201" in calls.nth(1).inner_text()
+    page.select_option("#method", "GET")
+    page.click("#send")
+    page.wait_for_function("document.querySelectorAll('.call').length === 3")
     listed = calls.nth(2).inner_text()
     assert "GET /api/notes → 200" in listed
     assert "Written from PyScript" in listed
