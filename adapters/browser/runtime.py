@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._log import logger
-from ..model import plain_response
+from ..model import plain_response, read_sync
 from ..runner import AppRunner
 from .cookies import CookieJar, Initiator, SiteContext, fetch_context
 from .source import request_from_fetch, to_fetch_response
@@ -72,7 +72,6 @@ class BrowserHandler:
         self.jar = jar if jar is not None else CookieJar()
         self.on_cookies = on_cookies
         self.persist_http_only = persist_http_only
-        self._stream = self.interface == "asgi"
         import sys
 
         if sys.platform == "emscripten":
@@ -100,12 +99,20 @@ class BrowserHandler:
             return to_fetch_response(plain_response(500, "Internal Server Error"))
 
     async def respond(self, request: Request) -> Response:
-        """The app's response; an ASGI body the app is still producing comes as a stream.
+        """The app's response; a body the app is still producing comes as a stream.
 
-        WSGI bodies come whole: a WSGI iterable does not say whether more is coming, and
-        a ReadableStream costs every response turns of Pyodide's event loop.
+        That includes WSGI generators (Flask's `stream_with_context`, Django's
+        StreamingHttpResponse), read one chunk per pull of the page's reader. A WSGI body
+        of known length (Content-Length, which frameworks set for bodies they hold whole)
+        is read at once instead: a ReadableStream costs every response turns of Pyodide's
+        event loop, for nothing when all of it is there.
         """
-        return await self.runner.respond(request, stream=self._stream)
+        response = await self.runner.respond(request, stream=True)
+        body = response.body
+        known_length = response.header("content-length") is not None
+        if type(body) is not bytes and self.interface == "wsgi" and known_length:
+            response.body = read_sync(body)  # type: ignore[arg-type]
+        return response
 
     async def startup(self) -> bool:
         """Run the ASGI lifespan startup now (at boot) rather than on the first request.

@@ -228,11 +228,28 @@ def test_app_exceptions_give_a_500_without_traceback(
     assert SECRET in runs[interface].stderr  # logged for the developer, not sent
 
 
-def test_wsgi_crash_while_iterating_the_body_gives_a_500(runs: dict[str, PyodideRun]) -> None:
+def test_wsgi_crash_while_iterating_the_body(runs: dict[str, PyodideRun]) -> None:
     found = section(runs, "wsgi", "failures")
-    # WSGI bodies are collected before answering, so this is still a clean 500.
-    assert found["in_body_status"] == 500
-    assert found["in_body"]["text"] == "Internal Server Error"
+    # A generator body streams, so a crash after its first chunk errors the stream (as
+    # on a server); one of known length is read whole first, so its crash is a clean 500.
+    assert found["in_body_status"] == 200
+    assert found["in_body_first"] == "part"
+    assert found["in_body_next"].startswith("rejected")
+    assert SECRET not in found["in_body_next"]
+    streamed = section(runs, "wsgi", "streaming")
+    assert streamed["sized_crash"]["status"] == 500
+    assert streamed["sized_crash"]["text"] == "Internal Server Error"
+
+
+def test_wsgi_generators_stream_while_the_app_produces_them(runs: dict[str, PyodideRun]) -> None:
+    found = section(runs, "wsgi", "streaming")
+    assert found["status"] == 200
+    assert found["first"] == "first;"
+    assert found["produced_after_first_read"] == ["first"], "not read whole before answering"
+    assert "".join(found["rest"]) == "second;third"
+    assert found["produced"] == ["first", "second", "third"]
+    assert found["closed"] is True
+    assert found["sized_is_whole"] is True  # Content-Length: no stream needed
 
 
 def test_asgi_crash_after_streaming_started_errors_the_stream(

@@ -14,8 +14,24 @@ from flask import Flask, Response, request, url_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # in Pyodide these are prelude.py's and notes_checks.py's, which run first
+    import asyncio
+
+    from adapters.browser import BrowserHandler
+
     from .notes_checks import notes_app, warm_timing
-    from .prelude import BINARY, SECRET, app_crashes, mounted, requests_in, responses_out, section
+    from .prelude import (
+        BINARY,
+        SECRET,
+        TIMEOUT,
+        app_crashes,
+        fetch,
+        handle,
+        mounted,
+        read_stream,
+        requests_in,
+        responses_out,
+        section,
+    )
 
 app = Flask("wsgi_checks")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -95,7 +111,53 @@ def raw_crash_in_body(environ: dict[str, Any], start_response: Any) -> Iterator[
     raise RuntimeError(SECRET)
 
 
+produced: list[str] = []
+closed: list[bool] = []
+
+
+def generator_app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    """A streamed body: each chunk is made when the reader asks for it."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    try:
+        for piece in ("first", "second", "third"):
+            produced.append(piece)
+            yield (piece + (";" if piece != "third" else "")).encode()
+    finally:
+        closed.append(True)
+
+
+def sized_crash(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "8")])
+    yield b"part"
+    raise RuntimeError(SECRET)
+
+
+def sized(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])
+    yield b"wh"
+    yield b"ole"[:2]
+
+
+async def streaming() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    handler = BrowserHandler(generator_app, interface="wsgi")
+    response = await handle(handler, "/stream")
+    out["status"] = response.status
+    reader = response.body.getReader()
+    first = await asyncio.wait_for(reader.read(), TIMEOUT)
+    out["first"] = first.value.to_bytes().decode()
+    out["produced_after_first_read"] = list(produced)
+    out["rest"] = await read_stream(reader)
+    out["produced"] = list(produced)
+    out["closed"] = closed == [True]
+    out["sized_crash"] = await fetch(BrowserHandler(sized_crash, interface="wsgi"), "/")
+    whole = await handle(BrowserHandler(sized, interface="wsgi"), "/")
+    out["sized_is_whole"] = (await whole.text()) == "whol"
+    return out
+
+
 await section("requests", lambda: requests_in(app))
+await section("streaming", streaming)
 await section("responses", lambda: responses_out(app))
 await section("mounted", lambda: mounted(app))
 await section("failures", lambda: app_crashes(app, raw_crash, raw_crash_in_body, "wsgi"))
