@@ -104,6 +104,7 @@ __all__ = [  # the builder's API, whichever module now holds each part
     "read_requirements_file",
     "read_wheel",
     "resolve_depends",
+    "scope_of",
 ]
 
 RUNTIME_DIR = "pyodide"
@@ -228,23 +229,49 @@ def copy_web_files(out: Path, names: Iterable[str]) -> None:
         shutil.copyfile(source, out / name)
 
 
-APP_INSTALLER = "app/index.html"
+DEFAULT_BASE_PATH = "/app"
+"""Where the worker serves the app, below the bundle's folder, unless --base-path says."""
+_SITE_META = '<meta name="adapters-site" content="./">'
+_SCOPE_META = '<meta name="adapters-scope" content="app/">'
+_OWN_NAMES = frozenset({RUNTIME_DIR, PYSCRIPT_DIR, MANIFEST, "sw.js", "snapshot.mjs", "index.html"})
 
 
-def write_app_installer(out: Path) -> None:
-    """index.html again at app/index.html, told that it stands in for the app's pages.
+def scope_of(base_path: str) -> str:
+    """The worker's scope below the bundle's folder ("app/") for a --base-path ("/app")."""
+    if not base_path.startswith("/"):
+        raise BuildError(f"--base-path must start with / (got {base_path!r})")
+    scope = base_path.strip("/")
+    if not scope:
+        raise BuildError(
+            "--base-path / would put the app over the bundle's own files (sw.js, pyodide/): "
+            "give it a folder of its own, like --base-path /app (the default)"
+        )
+    parts = scope.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        raise BuildError(f"--base-path {base_path!r}: each part must be a plain folder name")
+    if parts[0] in _OWN_NAMES or parts[0].startswith("pyscript"):
+        raise BuildError(f"--base-path {base_path!r}: {parts[0]} is the bundle's own")
+    return scope + "/"
 
-    Opened before the worker is installed (a bookmark, a link, a typed URL), app/ is a
-    plain folder on the static host: this page installs the worker and then loads the
-    URL that was asked for, which the app answers. `adapters browser serve` gives it for
-    any missing path under app/, so deep links work on a first visit too.
+
+def write_web_pages(out: Path, scope: str) -> str:
+    """index.html pointed at the app's scope, and a copy of it inside the scope standing in
+    for the app's pages; the copy's path in the bundle.
+
+    Opened before the worker is installed (a bookmark, a link, a typed URL), the scope is a
+    plain folder on the static host: the copy installs the worker and then loads the URL
+    that was asked for, which the app answers. `adapters browser serve` gives it for any
+    missing path in the scope, so deep links work on a first visit too.
     """
     page = (out / "index.html").read_text()
-    marker = '<meta name="adapters-site" content="./">'
-    if marker not in page:  # pragma: no cover - the page ships with this package
-        raise BuildError("index.html has no adapters-site meta tag")
-    (out / "app").mkdir(exist_ok=True)
-    (out / APP_INSTALLER).write_text(page.replace(marker, marker.replace("./", "app/")))
+    if _SITE_META not in page or _SCOPE_META not in page:  # pragma: no cover - ours
+        raise BuildError("index.html has no adapters-site or adapters-scope meta tag")
+    page = page.replace(_SCOPE_META, _SCOPE_META.replace("app/", scope))
+    (out / "index.html").write_text(page)
+    installer = f"{scope}index.html"
+    (out / scope).mkdir(parents=True, exist_ok=True)
+    (out / installer).write_text(page.replace(_SITE_META, _SITE_META.replace("./", "stand-in")))
+    return installer
 
 
 def parse_env(values: Iterable[str], secrets: Iterable[str]) -> dict[str, Any]:
@@ -312,7 +339,7 @@ def build(
     out: Path,
     source: Path,
     requirements: Sequence[str] = (),
-    base_path: str = "/",
+    base_path: str = DEFAULT_BASE_PATH,
     refresh: bool = False,
     *,
     web: bool = False,
@@ -327,9 +354,8 @@ def build(
     if not source.is_dir():
         raise BuildError(f"--path {source} is not a folder")
     module, attribute = check_app(app, source)
-    if not base_path.startswith("/"):
-        raise BuildError(f"--base-path must start with / (got {base_path!r})")
-    base_path = "/" + base_path.strip("/")
+    scope = scope_of(base_path)
+    base_path = "/" + scope.rstrip("/")
     roots = [parse_requirement(r) for r in requirements]
     created = not out.exists()
     prepare_out(out)
@@ -341,12 +367,11 @@ def build(
         manifest["env"] = env
         if web:
             copy_web_files(out, WEB_FILES)
-            write_app_installer(out)
             manifest["web"] = {
                 "worker": "sw.js",
                 "index": "index.html",
-                "scope": "app/",
-                "installer": APP_INSTALLER,
+                "scope": scope,
+                "installer": write_web_pages(out, scope),
             }
         if pyscript:
             copy_web_files(out, PYSCRIPT_FILES)
@@ -511,7 +536,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--requirements-file", action="append", default=[], type=Path, metavar="FILE",
         help="a requirements.txt of plain requirements (repeat)",
     )  # fmt: skip
-    command.add_argument("--base-path", default="/", help="the URL path the app is served under")
+    command.add_argument(
+        "--base-path", default=DEFAULT_BASE_PATH,
+        help="where the service worker serves the app, below the bundle's folder "
+        f"(default {DEFAULT_BASE_PATH}: SITE/app/)",
+    )  # fmt: skip
     command.add_argument(
         "--include", action="append", default=[], metavar="NAME",
         help="a package or module of --path to pack although the app does not import it by "
@@ -531,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     command.add_argument(
         "--web", action=argparse.BooleanOptionalAction, default=True,
-        help="add the service worker (sw.js, serving the app at app/) and index.html "
+        help="add the service worker (sw.js, serving the app at --base-path) and index.html "
         "(default: yes)",
     )  # fmt: skip
     command.add_argument(

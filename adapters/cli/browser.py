@@ -119,19 +119,22 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         return super().send_head()
 
     def stand_in_for_app_page(self, path: str) -> bool:
-        """A page under a bundle's app/ that no worker answered yet (the first visit
-        opens a deep link): serve the bundle's app/index.html, which installs the worker
-        and loads this URL again. True when the request now points at it."""
-        head, found, _ = path.partition("/app/")
-        if not found:
-            return False
-        installer = f"{head}/app/index.html"
-        real = os.path.realpath(self.translate_path(installer))
+        """A page in a bundle's app scope that no worker answered yet (a first visit that
+        opens a deep link): serve the scope's index.html, the copy of the start page that
+        installs the worker and loads this URL again. True when the request now points at
+        it. The nearest folder above the path holding such a page is the scope."""
         root = os.path.realpath(self.directory)
-        if os.path.commonpath([root, real]) != root or not os.path.isfile(real):
-            return False
-        self.path = urllib.parse.quote(installer)
-        return True
+        folder = path.rsplit("/", 1)[0]
+        for _ in range(STAND_IN_DEPTH):  # bounded: a path of 2,000 folders costs nothing
+            if not folder:
+                break
+            installer = f"{folder}/index.html"
+            real = os.path.realpath(self.translate_path(installer))
+            if os.path.commonpath([root, real]) == root and _is_stand_in(real):
+                self.path = urllib.parse.quote(installer)
+                return True
+            folder = folder.rsplit("/", 1)[0]
+        return False
 
     def inside_bundle(self) -> bool:
         """Whether the file the base class would send, a folder's index.html included,
@@ -161,6 +164,20 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+STAND_IN_MARK = b'<meta name="adapters-site" content="stand-in">'
+STAND_IN_DEPTH = 16
+"""Folders looked at above a missing path: deep links are rarely deeper."""
+
+
+def _is_stand_in(path: str) -> bool:
+    """Whether the file is a bundle's start page copy that stands in for the app's pages."""
+    try:
+        with open(path, "rb") as page:
+            return STAND_IN_MARK in page.read(4096)
+    except OSError:
+        return False
 
 
 def make_static_server(

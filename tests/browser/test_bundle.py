@@ -42,7 +42,13 @@ def lock_of(site: Path) -> dict:
 def test_bundle_holds_runtime_wheels_and_manifest(notes_bundle: Path) -> None:
     manifest = manifest_of(notes_bundle)
     assert manifest["app"] == "notes.flask_app:app"
-    assert manifest["base_path"] == "/"
+    assert manifest["base_path"] == "/app"
+    assert manifest["web"] == {
+        "worker": "sw.js",
+        "index": "index.html",
+        "scope": "app/",
+        "installer": "app/index.html",
+    }
     assert manifest["pyodide"]["version"] == bundle.PYODIDE_VERSION == "314.0.7"
     assert manifest["pyodide"]["python"].startswith("3.14.")
     runtime = notes_bundle / manifest["pyodide"]["index"]
@@ -336,6 +342,9 @@ def test_rebuild_into_the_same_folder(notes_bundle: Path, tmp_path: Path) -> Non
         assert done.returncode == 0, done.stderr
     assert manifest_of(out)["app"] == "notes.fastapi_app:app"
     assert manifest_of(out)["base_path"] == "/notes"
+    assert manifest_of(out)["web"]["scope"] == "notes/"
+    assert "stand-in" in (out / "notes" / "index.html").read_text()
+    assert 'name="adapters-scope" content="notes/"' in (out / "index.html").read_text()
     assert lock_of(out)["packages"] == lock_of(notes_bundle)["packages"]
 
 
@@ -455,3 +464,19 @@ def test_include_adds_a_package_loaded_dynamically_and_refuses_an_unknown_one(
     assert "plugins" in names
     with pytest.raises(BuildError, match="--include nothing"):
         bundle.app_code_names(source, "shop.app", include=["nothing"])
+
+
+@pytest.mark.parametrize(
+    ("base_path", "message"),
+    [
+        ("/", "the bundle's own files"),
+        ("app", "must start with /"),
+        ("/pyodide", "the bundle's own"),
+        ("/a/../b", "plain folder name"),
+        ("/.hidden", "plain folder name"),
+    ],
+)
+def test_base_paths_that_cannot_hold_the_app_are_refused(base_path: str, message: str) -> None:
+    with pytest.raises(BuildError, match=message):
+        bundle.scope_of(base_path)
+    assert bundle.scope_of("/tools/notes/") == "tools/notes/"

@@ -12,6 +12,8 @@ VERSION = "1"
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    page = f"<!doctype html><title>version {VERSION}</title><h1 id=version>{VERSION}</h1>"
+    mount = environ.get("SCRIPT_NAME", "")
+    page = f"<!doctype html><title>v{VERSION}</title><h1 id=version>{VERSION}</h1>"
+    page += f"<p id=mount>{mount}</p>"
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
     return [page.encode()]

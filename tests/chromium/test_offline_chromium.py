@@ -56,6 +56,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         code.write_text(code.read_text().replace('VERSION = "1"', f'VERSION = "{version}"'))
         _build(root / f"v{version}", APP, source)
         made[version] = root / f"v{version}"
+    _build(root / "mounted", APP, root / "source-1", "--base-path", "/tools/notes")
+    made["mounted"] = root / "mounted"
     return made
 
 
@@ -218,3 +220,24 @@ def test_an_app_url_opened_first_installs_the_worker_and_shows_that_page(
     assert shown_version(page) == "1"
     controlled = page.evaluate("() => navigator.serviceWorker.controller !== null")
     assert controlled, "the page is the app's answer, through the worker"
+
+
+def test_base_path_puts_the_app_where_it_says(
+    browser: Browser, builds: dict[str, Path], tmp_path: Path
+) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(builds["mounted"], root / "app1")
+    server = StaticServer(root)
+    try:
+        page = browser.start()
+        page.goto(f"{server.url}/app1/index.html")
+        page.wait_for_url(f"{server.url}/app1/tools/notes/")
+        assert shown_version(page) == "1"
+        assert page.locator("#mount").inner_text() == "/app1/tools/notes"
+        gone = page.goto(f"{server.url}/app1/app/")
+        assert gone is not None and gone.status == 404, "nothing is served at the default place"
+        deep = f"{server.url}/app1/tools/notes/a/b"
+        page.goto(deep)
+        assert page.url == deep and shown_version(page) == "1"
+    finally:
+        server.stop()
