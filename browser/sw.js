@@ -10,10 +10,12 @@
 // Service worker rules this follows: static imports only (import() is banned, and so is
 // top-level await), so the Emscripten module is imported here and handed to loadPyodide.
 // The browser stops idle workers and all Python state goes with it, so the boot runs in
-// `install` and again, lazily, on the next fetch or message. The page's cookies never
-// reach a worker and the browser ignores Set-Cookie on a response made here, so the app's
+// `install` and again, lazily, on the next fetch or message. The browser ignores
+// Set-Cookie on a response made here and sends no Cookie header to a worker, so the app's
 // cookies live in a jar of their own, kept in IndexedDB with any secrets generated for
-// the app (bundle.json "env": {"values": {...}, "generate": [...]}).
+// the app (bundle.json "env": {"values": {...}, "generate": [...]}); those without
+// HttpOnly are also written into the browser's store, for document.cookie (see
+// "Cookies page scripts see" below).
 //
 // Cookies as a browser keeps them (adapters/browser/cookies.py): for each navigation the
 // worker looks up the window that started it (clients.get finds only windows of this
@@ -152,6 +154,48 @@ function saveJar(text) {
   pendingSave = pendingSave
     .then(() => dbSet(jarKey, value))
     .catch((error) => console.error("adapters: could not save the cookie jar", error));
+}
+
+// --- Cookies page scripts see ------------------------------------------------------------
+// Cookies without HttpOnly belong in the browser's own store, where document.cookie reads
+// and writes them (the double-submit CSRF pattern: Django's csrftoken, Angular's
+// XSRF-TOKEN). The browser ignores Set-Cookie on answers a worker makes, so the worker
+// writes the app's with the Cookie Store API, and hands the store's current ones to the
+// jar with each request. HttpOnly cookies stay in the jar, out of document.cookie.
+// Without the API (Firefox, Safari today) they all stay in the jar.
+// getAll() gives the cookies for the worker's scope URL (Chromium refuses any other `url`
+// in a worker, the scope's own included): cookies with a deeper Path are the jar's alone.
+async function visibleCookies() {
+  if (!self.cookieStore) return null;
+  try {
+    const found = await self.cookieStore.getAll();
+    return JSON.stringify(
+      found.map((c) => ({
+        name: c.name, value: c.value, domain: c.domain ?? null, path: c.path ?? "/",
+        expires: c.expires ?? null, secure: Boolean(c.secure), sameSite: c.sameSite ?? "lax",
+      })),
+    );
+  } catch (error) {
+    console.warn("adapters: could not read the browser's cookies", error);
+    return null;
+  }
+}
+
+async function writeCookies(text) {
+  for (const change of JSON.parse(String(text))) {
+    const where = { name: change.name, path: change.path, ...(change.domain ? { domain: change.domain } : {}) };
+    try {
+      if (change.delete) await self.cookieStore.delete(where);
+      else {
+        await self.cookieStore.set({
+          ...where, value: change.value, sameSite: change.sameSite,
+          ...(change.expires === null ? {} : { expires: change.expires }),
+        });
+      }
+    } catch (error) {
+      console.warn(`adapters: could not write the cookie ${change.name} into the browser`, error);
+    }
+  }
 }
 
 // --- Progress, for the page that installs the worker ----------------------------------
@@ -404,7 +448,9 @@ async function boot() {
   const pythonEnv = pyodide.toPy(env);
   let handler;
   try {
-    handler = await worker.create_handler(settingsText, jarText, saveJar, BASE_PATH, pythonEnv);
+    handler = await worker.create_handler(
+      settingsText, jarText, saveJar, BASE_PATH, pythonEnv, self.cookieStore ? writeCookies : null,
+    );
   } catch (error) {
     console.error(error);
     throw new BootError(pythonMessage(error));
@@ -563,7 +609,7 @@ async function answer(event) {
   try {
     const initiator = await initiatorOf(event);
     const started = performance.now();
-    const response = await handler.handle(request, initiator);
+    const response = await handler.handle(request, initiator, await visibleCookies());
     serverTiming(response, performance.now() - started);
     try {
       event.waitUntil(pendingSave); // keep the worker alive until the jar is saved

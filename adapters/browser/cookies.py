@@ -413,6 +413,63 @@ class CookieJar:
         chosen.sort(key=lambda cookie: (-len(cookie.path), cookie.created))
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in chosen)
 
+    def visible(self) -> dict[tuple[str, str, str], Cookie]:
+        """The cookies page scripts see in `document.cookie` (the ones without HttpOnly)."""
+        return {key: c for key, c in self._cookies.items() if not c.http_only}
+
+    def adopt_visible(self, records: object, url: str, now: float | None = None) -> bool:
+        """Take the browser's own cookies for `url` as the truth for cookies without
+        HttpOnly: page scripts set, change and delete them with `document.cookie`, and
+        the worker mirrors the app's into the browser (`mirror_changes`). `records` is
+        what `cookieStore.getAll(url)` gave, as JSON-ready dicts; True if the jar changed.
+        """
+        if not isinstance(records, list):
+            return False
+        now = time.time() if now is None else now
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        path = parts.path or "/"
+        seen: set[tuple[str, str, str]] = set()
+        changed = False
+        for record in records:
+            if not isinstance(record, Mapping):
+                continue
+            name, value = record.get("name"), record.get("value")
+            if not isinstance(name, str) or not name or not isinstance(value, str):
+                continue
+            domain_value = record.get("domain")
+            domain = domain_value.lstrip(".").lower() if isinstance(domain_value, str) else host
+            cookie_path = record.get("path")
+            if not isinstance(cookie_path, str) or not cookie_path.startswith("/"):
+                cookie_path = "/"
+            same_site = record.get("sameSite")
+            expires = record.get("expires")
+            milliseconds = isinstance(expires, (int, float)) and not isinstance(expires, bool)
+            cookie = Cookie(
+                name, value, domain=domain, path=cookie_path,
+                host_only=not isinstance(domain_value, str),
+                expires=expires / 1000 if milliseconds else None,  # type: ignore[operator]
+                secure=record.get("secure") is True, created=now,
+                same_site=same_site if same_site in _SAME_SITE_VALUES else "",
+            )  # fmt: skip
+            seen.add(cookie.key())
+            old = self._cookies.get(cookie.key())
+            if old is not None and old.http_only:
+                continue  # an HttpOnly one of the app's: the page can't have written it
+            if old is None or old.value != cookie.value:
+                if old is not None:
+                    cookie.created = old.created
+                self._cookies[cookie.key()] = cookie
+                changed = True
+        for key, cookie in list(self._cookies.items()):
+            applies = (
+                host == cookie.domain if cookie.host_only else domain_matches(host, cookie.domain)
+            ) and path_matches(cookie.path, path)
+            if not cookie.http_only and applies and key not in seen:
+                del self._cookies[key]  # deleted by a page script (or it expired there)
+                changed = True
+        return changed
+
     def _evict(self, now: float) -> None:
         expired = [
             k for k, c in self._cookies.items() if c.expires is not None and c.expires <= now

@@ -9,12 +9,13 @@ Pyodide having no threads.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .._log import logger
 from ..model import plain_response, read_sync
 from ..runner import AppRunner
-from .cookies import CookieJar, Initiator, SiteContext, fetch_context
+from .cookies import Cookie, CookieJar, Initiator, SiteContext, fetch_context
 from .source import request_from_fetch, to_fetch_response
 
 TYPE_CHECKING = False
@@ -64,6 +65,7 @@ class BrowserHandler:
         jar: CookieJar | None = None,
         on_cookies: Callable[[str], object] | None = None,
         persist_http_only: bool = True,
+        on_visible_cookies: Callable[[str], object] | None = None,
     ) -> None:
         self.runner = AppRunner(app, interface=interface, lifespan=lifespan, base_path=base_path)
         self.app = app
@@ -72,25 +74,41 @@ class BrowserHandler:
         self.jar = jar if jar is not None else CookieJar()
         self.on_cookies = on_cookies
         self.persist_http_only = persist_http_only
+        self.on_visible_cookies = on_visible_cookies
         import sys
 
         if sys.platform == "emscripten":
             run_sync_work_inline()
 
-    async def handle(self, fetch_request: Any, initiator: str | None = None) -> Any:
+    async def handle(
+        self, fetch_request: Any, initiator: str | None = None, visible_cookies: str | None = None
+    ) -> Any:
         """Answer one JS Request with a JS Response; never raises, never hangs.
 
         `initiator` is the service worker's JSON account of the window that started a
         navigation (`{"found": bool, "url", "frameType", "ancestorOrigins"}`, see
         sw.js); with the request's own mode, destination, referrer and Origin it tells
         the jar which SameSite cookies the request may carry and which it may set.
+        `visible_cookies` (JSON of the worker's `cookieStore.getAll()`, the cookies for
+        its scope URL, where the browser has the Cookie Store API) are the browser's own
+        cookies: those without HttpOnly live there, so `document.cookie` reads and writes
+        them as on any site.
         """
         try:
             context = request_context(fetch_request, initiator)
+            url = str(fetch_request.url)
+            visible = None if visible_cookies is None else _json(visible_cookies)
+            if visible is not None and self.jar.adopt_visible(
+                visible, scope_url(url, self.base_path)
+            ):
+                self.save_jar()
             jar = self.jar.in_context(context)
             request = await request_from_fetch(fetch_request, jar)
             response = await self.respond(request)
-            self.keep_cookies(response, str(fetch_request.url), context)
+            before = self.jar.visible() if self.on_visible_cookies is not None else None
+            self.keep_cookies(response, url, context)
+            if before is not None:
+                await self.mirror(before)
             return to_fetch_response(response)
         except Exception:
             logger().exception(
@@ -135,12 +153,65 @@ class BrowserHandler:
         self, response: Response, url: str, context: SiteContext | None = None
     ) -> None:
         values = [value for name, value in response.headers if name.lower() == "set-cookie"]
-        changed = bool(values) and self.jar.update(values, url, context=context)
-        if changed and self.on_cookies is not None:
+        if values and self.jar.update(values, url, context=context):
+            self.save_jar()
+
+    def save_jar(self) -> None:
+        if self.on_cookies is not None:
             try:
                 self.on_cookies(self.jar.dumps(http_only=self.persist_http_only))
             except Exception:
                 logger().exception("Could not persist the cookie jar")
+
+    async def mirror(self, before: dict[tuple[str, str, str], Cookie]) -> None:
+        """Hand the app's changes to cookies without HttpOnly to `on_visible_cookies`,
+        which writes them into the browser (the browser ignores Set-Cookie on answers a
+        worker makes), as JSON: [{"name", "value", "domain" or None, "path", "expires"
+        (ms) or None, "sameSite", "delete"}]."""
+        after = self.jar.visible()
+        changes = []
+        for key, cookie in after.items():
+            old = before.get(key)
+            if old is None or old.value != cookie.value or old.expires != cookie.expires:
+                changes.append(_change(cookie, delete=False))
+        changes += [
+            _change(cookie, delete=True) for key, cookie in before.items() if key not in after
+        ]
+        if not changes or self.on_visible_cookies is None:
+            return
+        try:
+            done: Any = self.on_visible_cookies(json.dumps(changes))
+            if hasattr(done, "then"):  # a JS Promise: the writes land before the answer
+                await done
+        except Exception:
+            logger().exception("Could not write the app's cookies into the browser")
+
+
+def scope_url(url: str, base_path: str) -> str:
+    """The worker's scope URL (origin and mount point) for a request URL under it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{base_path.rstrip('/')}/"
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _change(cookie: Cookie, delete: bool) -> dict[str, Any]:
+    return {
+        "name": cookie.name,
+        "value": cookie.value,
+        "domain": None if cookie.host_only else cookie.domain,
+        "path": cookie.path,
+        "expires": None if cookie.expires is None else int(cookie.expires * 1000),
+        "sameSite": cookie.same_site or "lax",
+        "delete": delete,
+    }
 
 
 def _text(value: Any) -> str:

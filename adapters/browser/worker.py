@@ -89,12 +89,15 @@ async def create_handler(
     save: Callable[[str], object] | None = None,
     base_path: str | None = None,
     env: Mapping[str, str] | None = None,
+    write_cookies: Callable[[str], object] | None = None,
 ) -> BrowserHandler:
     """Import the bundle's app and wrap it; for an ASGI app, run the lifespan startup now.
 
     `base_path` is where the app is mounted (the worker's scope path); without it, the
     bundle's `base_path`. `env` adds variables (the worker's generated secrets) to the
-    fixed ones in bundle.json. Raises BootError when the app cannot start.
+    fixed ones in bundle.json. `write_cookies` puts the app's cookies without HttpOnly
+    into the browser (the worker's Cookie Store API), so that page scripts see them.
+    Raises BootError when the app cannot start.
     """
     setup_logging()
     parsed = parse_settings(settings)
@@ -107,6 +110,7 @@ async def create_handler(
         jar=CookieJar.loads(jar_text),
         on_cookies=save,
         persist_http_only=persist_http_only(parsed),
+        on_visible_cookies=write_cookies,
     )
     if not await handler.startup():
         raise BootError("the app's ASGI lifespan startup failed (see the console)")

@@ -396,3 +396,46 @@ def test_no_saved_jar_is_no_warning(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="adapters"):
         assert len(CookieJar.loads(None)) == 0 and len(CookieJar.loads("")) == 0
     assert caplog.records == []
+
+
+# --- The browser's own store (document.cookie) -------------------------------------------
+
+SCOPE = "https://app.example/site/app/"
+
+
+def _names(jar: CookieJar) -> list[str]:
+    return sorted(cookie.name for cookie in jar)
+
+
+def test_cookies_a_page_script_writes_are_adopted_and_its_deletions_too() -> None:
+    jar = jar_with("csrftoken=abc; Path=/", "session=s; Path=/; HttpOnly", url=SCOPE + "page")
+    seen = [
+        {"name": "csrftoken", "value": "abc", "domain": None, "path": "/", "sameSite": "lax"},
+        {"name": "theme", "value": "dark", "domain": None, "path": "/", "expires": None},
+    ]
+    assert jar.adopt_visible(seen, SCOPE) is True
+    assert _names(jar) == ["csrftoken", "session", "theme"]
+    sent = jar.header_for(SCOPE + "x", now=NOW)
+    assert sent is not None
+    assert sorted(sent.split("; ")) == ["csrftoken=abc", "session=s", "theme=dark"]
+    # The page deleted csrftoken; the HttpOnly session, which it cannot see, stays.
+    assert jar.adopt_visible(seen[1:], SCOPE) is True
+    assert _names(jar) == ["session", "theme"]
+    assert jar.adopt_visible(seen[1:], SCOPE) is False  # nothing new
+
+
+def test_adopting_never_touches_httponly_cookies_or_ones_the_store_cannot_show() -> None:
+    jar = jar_with("session=s; Path=/; HttpOnly", "deep=1; Path=/site/app/notes", url=SCOPE)
+    forged = [{"name": "session", "value": "forged", "domain": None, "path": "/"}]
+    jar.adopt_visible(forged, SCOPE)
+    assert jar.header_for(SCOPE + "notes/1", now=NOW) == "deep=1; session=s"  # not listable
+
+
+@pytest.mark.parametrize("records", [None, "text", [1, None, {"name": ""}, {"value": "x"}]])
+def test_a_malformed_account_of_the_store_changes_nothing_it_cannot_read(records: object) -> None:
+    jar = jar_with("a=1; Path=/", url=SCOPE)
+    jar.adopt_visible(records, SCOPE)
+    if isinstance(records, list):
+        assert _names(jar) == []  # a list was given: what it holds is the truth (a is gone)
+    else:
+        assert _names(jar) == ["a"]

@@ -34,6 +34,8 @@ from .test_browser_chromium import (
     stop_service_workers,
 )
 
+DJANGO_SITE = Path(__file__).parents[1] / "browser_django"
+DJANGO = "django==6.1.3"
 WORKER_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'"
 APP_CSP = "default-src 'self'; img-src https://app.example"
 CROSS = "cross-site.test"
@@ -116,6 +118,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     (root / "memory" / "bundle.json").write_text(json.dumps(manifest))
     notes = ("--requirements-file", str(NOTES_REQUIREMENTS), "--pyscript", "--no-web")
     _build(root / "notes", "notes.flask_app:app", LAMBDA_DIR, *notes)
+    _build(root / "django", "csrf_site:app", DJANGO_SITE, "--requirement", DJANGO)
     running = Server(root)
     try:
         yield running
@@ -261,7 +264,8 @@ def test_corrupt_saved_jar_is_discarded_and_the_app_still_boots(page: Any, serve
     page.wait_for_timeout(500)
     response = page.goto(f"{scope}show")
     assert response is not None and response.status == 200
-    assert cookies_shown(page) == []
+    # Only the HttpOnly one was the jar's alone; the others live in the browser too.
+    assert cookies_shown(page) == [name for name in ALL if name != "session"]
     assert page.evaluate("fetch('./set').then((r) => r.status)") == 200
     page.goto(f"{scope}show")
     assert cookies_shown(page) == ALL
@@ -284,3 +288,35 @@ def test_http_only_cookies_can_stay_out_of_indexeddb(page: Any, server: Server) 
     assert {cookie["name"] for cookie in memory} == set(ALL) - {"session"}
     page.goto(f"{server.url}/memory/app/show")
     assert cookies_shown(page) == ALL
+
+
+def test_django_ajax_csrf_recipe_works_through_document_cookie(page: Any, server: Server) -> None:
+    """Django's documented AJAX recipe: read csrftoken from document.cookie, send it back
+    as X-CSRFToken. Without the header the POST is refused (403), as on a server."""
+    open_app(page, server, "django")  # type: ignore[arg-type]
+    page.wait_for_selector("#ready")
+    token = page.evaluate(
+        "document.cookie.split('; ').find((c) => c.startsWith('csrftoken='))?.split('=')[1]"
+    )
+    assert token, page.evaluate("document.cookie")
+    post = """async (token) => {
+        const headers = token ? { "X-CSRFToken": token } : {};
+        const response = await fetch("./echo", { method: "POST", headers });
+        return [response.status, await response.text()];
+    }"""
+    status, body = page.evaluate(post, token)
+    assert status == 200 and json.loads(body) == {"ok": True, "method": "POST"}
+    assert page.evaluate(post, None)[0] == 403
+
+
+def test_cookies_a_page_script_writes_reach_the_app_and_its_deletions_too(
+    page: Any, server: Server
+) -> None:
+    open_app(page, server, "django")  # type: ignore[arg-type]
+    page.evaluate("document.cookie = 'theme=dark; path=/'")
+    seen = json.loads(page.evaluate("fetch('./cookies').then((r) => r.text())"))
+    assert seen.get("theme") == "dark"
+    page.evaluate("document.cookie = 'theme=; path=/; max-age=0'")
+    seen = json.loads(page.evaluate("fetch('./cookies').then((r) => r.text())"))
+    assert "theme" not in seen
+    assert "csrftoken" in seen  # the app's own, read back from the browser's store
