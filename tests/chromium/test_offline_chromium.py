@@ -9,6 +9,7 @@ own server, bundle folder and browser profile.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -58,6 +59,12 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         made[version] = root / f"v{version}"
     _build(root / "mounted", APP, root / "source-1", "--base-path", "/tools/notes")
     made["mounted"] = root / "mounted"
+    broken = root / "source-broken"
+    shutil.copytree(root / "source-1", broken)
+    code = broken / "version_app.py"
+    code.write_text(code.read_text() + '\nraise RuntimeError("this deploy is broken")\n')
+    _build(root / "broken", APP, broken)  # builds: the builder reads the app, never runs it
+    made["broken"] = root / "broken"
     return made
 
 
@@ -241,3 +248,38 @@ def test_base_path_puts_the_app_where_it_says(
         assert page.url == deep and shown_version(page) == "1"
     finally:
         server.stop()
+
+
+def test_a_new_build_that_cannot_start_falls_back_to_the_one_before(
+    browser: Browser, site: tuple[Path, StaticServer], builds: dict[str, Path]
+) -> None:
+    """A broken deploy (the app raises at import) downloads fine and passes its hashes;
+    the navigation that starts it gets the previous build instead of an error page."""
+    page = browser.start()
+    app_url = visit_then_deploy(page, site, builds["broken"])
+    for _ in range(6):
+        response = page.goto(app_url)
+        assert response is not None and response.status == 200
+        assert shown_version(page) == "1"
+        page.wait_for_timeout(700)
+    scope = app_url
+    recorded = {key: indexed_value(page, f"{scope} {key}") for key in ("build", "build-previous")}
+    first = json.loads((builds["1"] / "bundle.json").read_text())["build"]
+    # build-previous is written only when a new build was downloaded whole; after the
+    # failed start the old build is again the one recorded to boot.
+    assert recorded == {"build": first, "build-previous": first}, recorded
+
+
+def indexed_value(page: Any, key: str) -> Any:
+    return page.evaluate(
+        """(key) => new Promise((resolve, reject) => {
+            const open = indexedDB.open("adapters-browser", 1);
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+                const get = open.result.transaction("kv").objectStore("kv").get(key);
+                get.onsuccess = () => { open.result.close(); resolve(get.result ?? null); };
+                get.onerror = () => reject(get.error);
+            };
+        })""",
+        key,
+    )
