@@ -190,6 +190,22 @@ def stop_service_workers(page: Any) -> None:
         cdp.detach()
 
 
+def indexed_db_value(page: Any, key: str) -> Any:
+    """A value the worker keeps in its IndexedDB store (the jar, the recorded builds)."""
+    return page.evaluate(
+        """(key) => new Promise((resolve, reject) => {
+            const open = indexedDB.open("adapters-browser", 1);
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+                const get = open.result.transaction("kv").objectStore("kv").get(key);
+                get.onsuccess = () => { open.result.close(); resolve(get.result ?? null); };
+                get.onerror = () => reject(get.error);
+            };
+        })""",
+        key,
+    )
+
+
 def fetch_in_page(page: Any, url: str, init: dict[str, Any] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = page.evaluate(
         """async ([url, init]) => {

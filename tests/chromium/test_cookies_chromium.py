@@ -30,6 +30,7 @@ from .test_browser_chromium import (
     CHROMIUM_ARGS,
     _build,
     _unavailable,
+    indexed_db_value,
     open_app,
     stop_service_workers,
 )
@@ -183,18 +184,7 @@ def follow(page: Any, selector: str, url: str) -> list[str]:
 
 
 def saved_jar(page: Any, scope: str) -> Any:
-    return page.evaluate(
-        """(key) => new Promise((resolve, reject) => {
-            const open = indexedDB.open("adapters-browser", 1);
-            open.onerror = () => reject(open.error);
-            open.onsuccess = () => {
-                const get = open.result.transaction("kv").objectStore("kv").get(key);
-                get.onsuccess = () => { open.result.close(); resolve(get.result ?? null); };
-                get.onerror = () => reject(get.error);
-            };
-        })""",
-        f"{scope} cookie-jar",
-    )
+    return indexed_db_value(page, f"{scope} cookie-jar")
 
 
 ALL = ["default", "lax", "none", "session", "strict"]

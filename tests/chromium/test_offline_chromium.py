@@ -26,6 +26,7 @@ from .test_browser_chromium import (
     StaticServer,
     _build,
     _unavailable,
+    indexed_db_value,
     record_timing,
     stop_service_workers,
 )
@@ -262,24 +263,9 @@ def test_a_new_build_that_cannot_start_falls_back_to_the_one_before(
         assert response is not None and response.status == 200
         assert shown_version(page) == "1"
         page.wait_for_timeout(700)
-    scope = app_url
-    recorded = {key: indexed_value(page, f"{scope} {key}") for key in ("build", "build-previous")}
+    keys = ("build", "build-previous")
+    recorded = {key: indexed_db_value(page, f"{app_url} {key}") for key in keys}
     first = json.loads((builds["1"] / "bundle.json").read_text())["build"]
     # build-previous is written only when a new build was downloaded whole; after the
     # failed start the old build is again the one recorded to boot.
     assert recorded == {"build": first, "build-previous": first}, recorded
-
-
-def indexed_value(page: Any, key: str) -> Any:
-    return page.evaluate(
-        """(key) => new Promise((resolve, reject) => {
-            const open = indexedDB.open("adapters-browser", 1);
-            open.onerror = () => reject(open.error);
-            open.onsuccess = () => {
-                const get = open.result.transaction("kv").objectStore("kv").get(key);
-                get.onsuccess = () => { open.result.close(); resolve(get.result ?? null); };
-                get.onerror = () => reject(get.error);
-            };
-        })""",
-        key,
-    )
