@@ -428,8 +428,17 @@ def add_build_identity(out: Path, manifest: dict[str, Any]) -> None:
     paths += [wheel["file"] for wheel in manifest["wheels"]]
     if manifest.get("snapshot"):
         paths.append(manifest["snapshot"]["file"])
+    known = {  # the wheels were hashed when they were read: not again
+        wheel["file"]: (wheel["sha256"], wheel["size"])
+        for wheel in manifest["wheels"]
+        if "sha256" in wheel and "size" in wheel
+    }
     files = []
     for relative in paths:
+        if relative in known:
+            sha256, size = known[relative]
+            files.append({"path": relative, "sha256": sha256, "bytes": size})
+            continue
         digest = hashlib.sha256()
         with (out / relative).open("rb") as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):
