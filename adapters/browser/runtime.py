@@ -105,10 +105,13 @@ class BrowserHandler:
             jar = self.jar.in_context(context)
             request = await request_from_fetch(fetch_request, jar)
             response = await self.respond(request)
-            before = self.jar.visible() if self.on_visible_cookies is not None else None
-            self.keep_cookies(response, url, context)
-            if before is not None:
+            sets_cookies = any(name.lower() == "set-cookie" for name, _ in response.headers)
+            if sets_cookies and self.on_visible_cookies is not None:
+                before = self.jar.visible()  # only for answers that set cookies: most don't
+                self.keep_cookies(response, url, context)
                 await self.mirror(before)
+            elif sets_cookies:
+                self.keep_cookies(response, url, context)
             return to_fetch_response(response)
         except Exception:
             logger().exception(
