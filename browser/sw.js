@@ -52,6 +52,7 @@ let updateReady = null; // a newer build, downloaded whole: the next navigation 
 let checking = null; // the update check under way
 let refused = null; // a build that failed its download, hashes or boot: not tried again here
 let lastChosen = null; // the build the last boot attempt used
+let devClient = null; // `adapters browser dev`: the reload script's URL (bundle.json "dev")
 const networkFetch = self.fetch.bind(self);
 let state = { phase: "idle", step: "", error: null, started: 0, ready: 0 };
 let pendingSave = Promise.resolve();
@@ -263,9 +264,18 @@ async function buildToBoot() {
     const cached = await (await caches.open(CACHE_PREFIX + build)).match(MANIFEST_URL);
     if (cached) {
       const text = await cached.text();
-      return { build, text, settings: JSON.parse(text), cached: true };
+      const settings = JSON.parse(text);
+      // Under `adapters browser dev` every start runs the newest build; offline it is
+      // the recorded one.
+      const newer = settings.dev ? await networkManifest().catch(() => null) : null;
+      if (newer !== null && newer.build !== build) return newer;
+      return { build, text, settings, cached: true };
     }
   }
+  return networkManifest();
+}
+
+async function networkManifest() {
   let response;
   try {
     response = await networkFetch(MANIFEST_URL, { cache: "no-store" });
@@ -375,6 +385,7 @@ async function boot() {
   lastChosen = chosen;
   const settingsText = chosen.text;
   const settings = chosen.settings;
+  devClient = typeof settings.dev?.client === "string" ? new URL(settings.dev.client, SITE).href : null;
   const cache = await caches.open(CACHE_PREFIX + chosen.build);
   if (!chosen.cached) {
     await cache.put(MANIFEST_URL, new Response(settingsText, { headers: { "content-type": "application/json" } }));
@@ -495,7 +506,8 @@ async function bootWithFallback() {
     } catch {
       // no previous build to fall back to
     }
-    if (!failed?.cached || typeof previous !== "string" || !previous || previous === failed.build) throw error;
+    // Under `adapters browser dev` the error is what the developer needs to see.
+    if (failed?.settings?.dev || !failed?.cached || typeof previous !== "string" || !previous || previous === failed.build) throw error;
     console.error(`adapters: build ${failed.build} could not start; starting the previous build ${previous}`, error);
     refused = failed.build;
     const handler = await boot();
@@ -532,6 +544,24 @@ function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
+// `adapters browser dev` reloads the app's pages when their code changes: the worker
+// adds its dev server's small script to every HTML page a navigation gets (the app's
+// Content-Security-Policy may refuse it; the page then has to be reloaded by hand).
+function withDevClient(response, build) {
+  if (devClient === null || !response.body) return response;
+  if (!(response.headers.get("content-type") ?? "").toLowerCase().startsWith("text/html")) return response;
+  const tag = new TextEncoder().encode(
+    `\n<script src="${escapeHtml(devClient)}" data-adapters-build="${escapeHtml(build ?? "")}"></script>\n`,
+  );
+  const body = response.body.pipeThrough(new TransformStream({ flush: (controller) => controller.enqueue(tag) }));
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+// The error page under `adapters browser dev` runs the reload script and its event stream.
+const devPageCsp = (origin) => `${OWN_PAGE_CSP}; script-src ${origin}; connect-src ${origin}`;
+
 function bootErrorResponse(request) {
   const message = state.error ?? "unknown error";
   const headers = {
@@ -539,6 +569,7 @@ function bootErrorResponse(request) {
     "x-adapters-error": "boot",
     "content-security-policy": OWN_PAGE_CSP,
   };
+  if (devClient !== null) headers["content-security-policy"] = devPageCsp(new URL(devClient).origin);
   if (request.mode === "navigate" || (request.headers.get("accept") ?? "").includes("text/html")) {
     const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>The app could not start</title>
@@ -548,7 +579,8 @@ pre{white-space:pre-wrap;background:#ffebee;border:1px solid #ef9a9a;padding:.75
 <p>The service worker could not boot Python and the app in this browser:</p>
 <pre id="adapters-boot-error">${escapeHtml(message)}</pre>
 <p>Reload to try again. Details are in the browser console (the service worker's log).</p></body></html>`;
-    return new Response(html, { status: 503, headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
+    const page = new Response(html, { status: 503, headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
+    return withDevClient(page, lastChosen?.build);
   }
   return new Response(`The app could not start: ${message}\n`, {
     status: 503,
@@ -585,6 +617,9 @@ async function initiatorOf(event) {
 
 async function answer(event) {
   const request = event.request;
+  if (devClient !== null && running !== null && request.mode === "navigate") {
+    await updateInBackground(); // `adapters browser dev`: every page load runs the newest build
+  }
   if (updateReady !== null && request.mode === "navigate") {
     // A new build is downloaded whole: this navigation starts it, in this worker.
     console.info(`adapters: starting build ${updateReady} (was ${running})`);
@@ -616,6 +651,7 @@ async function answer(event) {
     } catch {
       // the event is no longer active: the save still runs
     }
+    if (request.mode === "navigate" && devClient !== null) return withDevClient(response, running);
     return response;
   } catch (error) {
     console.error(`adapters: answering ${request.method} ${request.url} failed`, error);

@@ -117,6 +117,9 @@ WEB_FILES = ("sw.js", "snapshot.mjs", "index.html")
 SNAPSHOT_MAKER = "make-snapshot.mjs"
 SNAPSHOT_FILE = f"{RUNTIME_DIR}/snapshot.bin.gz"
 PYSCRIPT_FILES = ("pyscript.html",)
+DEV_CLIENT = "__adapters/dev/client.js"
+"""Where `adapters browser dev` serves ``dev-client.js``, relative to the bundle; its
+event stream is beside it, at ``__adapters/dev/events``."""
 PYSCRIPT_CONFIG = "pyscript.json"
 MICROPIP = "micropip"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -347,8 +350,13 @@ def build(
     env: dict[str, Any] | None = None,
     snapshot: bool = False,
     include: Sequence[str] = (),
+    dev: bool = False,
 ) -> dict[str, Any]:
-    """Build the bundle; return its manifest (also written to ``out/bundle.json``)."""
+    """Build the bundle; return its manifest (also written to ``out/bundle.json``).
+
+    ``dev``: for ``adapters browser dev``, whose server offers the script that reloads the
+    app's pages on a new build (the worker adds it to them, see ``sw.js``).
+    """
     started = time.monotonic()
     env = env if env is not None else parse_env((), ())
     if not source.is_dir():
@@ -365,6 +373,8 @@ def build(
             out, app, base_path, source, requirements, roots, refresh, pyscript, include
         )
         manifest["env"] = env
+        if dev:
+            manifest["dev"] = {"client": DEV_CLIENT}
         if web:
             copy_web_files(out, WEB_FILES)
             manifest["web"] = {
@@ -525,15 +535,17 @@ def _build_into(
     return manifest
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m adapters.browser",
-        description="Build a static folder that runs a WSGI or ASGI app in the browser (Pyodide).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("build", help="build the static folder")
+def add_build_options(command: argparse.ArgumentParser, *, dev: bool = False) -> None:
+    """The build's options, for ``build`` and for ``adapters browser dev`` (which always
+    adds the service worker, and never a snapshot: each edit would need a new one)."""
     command.add_argument("app", metavar="APP", help="module:attribute, e.g. notes.flask_app:app")
-    command.add_argument("--out", required=True, type=Path, help="the folder to write")
+    if dev:
+        command.add_argument(
+            "--out", type=Path, default=None,
+            help="the folder to build into (default: a temporary folder, removed at the end)",
+        )  # fmt: skip
+    else:
+        command.add_argument("--out", required=True, type=Path, help="the folder to write")
     command.add_argument(
         "--path", type=Path, default=Path(), help="the folder holding the app's code (default: .)"
     )
@@ -567,6 +579,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an environment variable the service worker sets to a random secret, made once "
         "per browser and kept in IndexedDB, like SESSION_SECRET (repeat)",
     )  # fmt: skip
+    if dev:
+        return
     command.add_argument(
         "--web", action=argparse.BooleanOptionalAction, default=True,
         help="add the service worker (sw.js, serving the app at --base-path) and index.html "
@@ -581,6 +595,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="add a Pyodide memory snapshot with the app's dependencies imported, so the "
         "service worker boots in a fraction of the time (needs Node.js; experimental)",
     )  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m adapters.browser",
+        description="Build a static folder that runs a WSGI or ASGI app in the browser (Pyodide).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_build_options(commands.add_parser("build", help="build the static folder"))
     args = parser.parse_args(argv)
     requirements = list(args.requirement)
     try:

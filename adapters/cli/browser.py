@@ -46,6 +46,14 @@ def register(commands: Any) -> None:
     )
     build.add_argument("rest", nargs=argparse.REMAINDER)
     build.set_defaults(run=run_build)
+    dev = actions.add_parser(
+        "dev",
+        help="build, serve on 127.0.0.1, rebuild on edits and reload: APP [--path DIR]",
+        add_help=False,
+        prefix_chars="\0",
+    )
+    dev.add_argument("rest", nargs=argparse.REMAINDER)
+    dev.set_defaults(run=run_dev)
     serve = actions.add_parser("serve", help="serve a built bundle on 127.0.0.1")
     serve.add_argument("folder", type=Path, metavar="DIR")
     serve.add_argument("--host", default="127.0.0.1")
@@ -57,6 +65,12 @@ def run_build(arguments: argparse.Namespace) -> int:
     from ..browser.bundle import main as build_main
 
     return build_main(["build", *arguments.rest])
+
+
+def run_dev(arguments: argparse.Namespace) -> int:
+    from .browser_dev import main as dev_main
+
+    return dev_main(arguments.rest)
 
 
 class StaticHandler(http.server.SimpleHTTPRequestHandler):
