@@ -71,6 +71,7 @@ from .npm import (
     extract_runtime,
     npm_tarball,
     pyodide_tarball,
+    stock_packages,
 )
 from .pypi import dependency_wheels, download_wheels
 from .target import PLATFORM_TAG, PYODIDE_VERSION, PYTHON_VERSION
@@ -351,6 +352,7 @@ def build(
     snapshot: bool = False,
     include: Sequence[str] = (),
     dev: bool = False,
+    wheel_dirs: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``).
 
@@ -370,8 +372,9 @@ def build(
     try:
         app = f"{module}:{attribute}"
         manifest = _build_into(
-            out, app, base_path, source, requirements, roots, refresh, pyscript, include
-        )
+            out, app, base_path, source, requirements, roots, refresh, pyscript, include,
+            wheel_dirs,
+        )  # fmt: skip
         manifest["env"] = env
         if dev:
             manifest["dev"] = {"client": DEV_CLIENT}
@@ -471,16 +474,21 @@ def _build_into(
     refresh: bool,
     pyscript: bool = False,
     include: Sequence[str] = (),
+    wheel_dirs: Sequence[Path] = (),
 ) -> dict[str, Any]:
     module = app.partition(":")[0]
     runtime = out / RUNTIME_DIR
     cache = cache_dir()
-    info = extract_runtime(pyodide_tarball(cache), runtime)
+    tarball = pyodide_tarball(cache)
+    info = extract_runtime(tarball, runtime)
     # PyScript always loads micropip through the lockfile: give it one, but the service
     # worker need not load it (it is left out of "packages" unless asked for).
     extra_micropip = pyscript and MICROPIP not in {root.name for root in roots}
     wanted = [*requirements, MICROPIP] if extra_micropip else list(requirements)
-    paths = dependency_wheels(wanted, cache, refresh)
+    paths = dependency_wheels(
+        wanted, cache, refresh, wheel_dirs=wheel_dirs,
+        distribution=lambda: {canonical(k): v for k, v in stock_packages(tarball).items()},
+    )  # fmt: skip
     with tempfile.TemporaryDirectory() as scratch:
         own = own_wheel(Path(scratch))
         wheels = [read_wheel(p) for p in [*paths, own]]
@@ -568,6 +576,11 @@ def add_build_options(command: argparse.ArgumentParser, *, dev: bool = False) ->
         "name (loaded dynamically; repeat)",
     )  # fmt: skip
     command.add_argument(
+        "--wheels", action="append", default=[], type=Path, metavar="DIR",
+        help="a folder of wheels for Pyodide, looked in before PyPI: Pyodide's own packages "
+        "(numpy...) from its release, or wheels you built (repeat)",
+    )  # fmt: skip
+    command.add_argument(
         "--refresh", action="store_true", help="resolve the dependencies again, ignoring the cache"
     )
     command.add_argument(
@@ -613,7 +626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build(
             args.app, args.out, args.path, requirements, args.base_path, args.refresh,
             web=args.web, pyscript=args.pyscript, env=env, snapshot=args.snapshot,
-            include=args.include,
+            include=args.include, wheel_dirs=args.wheels,
         )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")

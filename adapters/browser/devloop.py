@@ -39,6 +39,7 @@ class DevOptions:
     env: Sequence[str] = ()
     secret_env: Sequence[str] = ()
     refresh: bool = False
+    wheel_dirs: Sequence[Path] = ()
 
 
 @dataclass
@@ -59,7 +60,7 @@ class DevLoop:
         manifest = build(
             options.app, options.out, options.source, requirements, options.base_path,
             options.refresh, web=True, env=parse_env(options.env, options.secret_env),
-            include=options.include, dev=True,
+            include=options.include, dev=True, wheel_dirs=options.wheel_dirs,
         )  # fmt: skip
         self.build_id = str(manifest["build"])
         return self.build_id

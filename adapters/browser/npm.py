@@ -119,6 +119,18 @@ def extract_runtime(tarball: Path, dest: Path) -> dict[str, Any]:
     return info
 
 
+def stock_packages(tarball: Path) -> dict[str, dict[str, Any]]:
+    """The packages of Pyodide's own distribution, from the stock lockfile (by canonical
+    name): built by Pyodide and served from its CDN, not PyPI, so pip cannot find them."""
+    with tarfile.open(tarball, "r:gz") as archive:
+        try:
+            member = archive.getmember(f"package/{LOCK_NAME}")
+        except KeyError:
+            raise BuildError(f"the pyodide {PYODIDE_VERSION} tarball lacks {LOCK_NAME}") from None
+        packages: dict[str, dict[str, Any]] = json.load(_extract(archive, member))["packages"]
+    return packages
+
+
 def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
     handle = archive.extractfile(member)
     if handle is None:

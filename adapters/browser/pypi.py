@@ -17,8 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import BuildError, log
 from .markers import parse_requirement
@@ -45,14 +46,39 @@ _UNAVAILABLE = re.compile(
     r"no matching distributions available for your environment:\n((?:[ \t]+\S+\n)+)"
 )
 _FROM = re.compile(r"satisfies the requirement (\S+) \(from (?!versions:)([^)]+)\)")
+_VERSIONS = re.compile(
+    r"satisfies the requirement (\S+) (?:\((?!versions:)[^)]*\) )?\(from versions: ([^)]*)\)"
+)
+
+Distribution = Mapping[str, Mapping[str, Any]]
+"""Pyodide's own packages, by canonical name: their stock lockfile entries."""
+DistributionSource = Callable[[], Distribution]
+"""Reads the distribution when needed: only a resolve that runs pip does."""
 
 
-def download_wheels(requirements: list[str], dest: Path, find_links: Path) -> None:
-    """``pip download`` for the Pyodide platform; build pure fallbacks when needed."""
+def download_wheels(
+    requirements: list[str],
+    dest: Path,
+    find_links: Path,
+    *,
+    wheel_dirs: Sequence[Path] = (),
+    distribution: DistributionSource | None = None,
+) -> None:
+    """``pip download`` for the Pyodide platform; build pure fallbacks when needed.
+
+    ``wheel_dirs`` are folders of wheels taken before PyPI (Pyodide's own packages from its
+    release, wheels built locally); a wheel there with the file name of one of Pyodide's
+    own packages must be that very file (its SHA-256 in ``distribution``).
+    """
+    pyodide_packages = distribution() if distribution is not None else {}
     tags = ["--python-version", PYTHON_VERSION, "--implementation", "cp"]
     for abi in ABI_TAGS:
         tags += ["--abi", abi]
     tags += ["--platform", PLATFORM_TAG, "--platform", "any"]
+    for folder in wheel_dirs:
+        if not folder.is_dir():
+            raise BuildError(f"--wheels {folder} is not a folder")
+        tags += ["--find-links", str(folder)]
     built: set[str] = set()
     started = time.monotonic()
     while True:
@@ -64,6 +90,7 @@ def download_wheels(requirements: list[str], dest: Path, find_links: Path) -> No
             ]
         )  # fmt: skip
         if result.returncode == 0:
+            check_distribution_files(dest, pyodide_packages)
             count = len(list(dest.glob("*.whl")))
             log(f"resolved {count} wheels in {time.monotonic() - started:.1f} s")
             return
@@ -78,6 +105,9 @@ def download_wheels(requirements: list[str], dest: Path, find_links: Path) -> No
                 "(pip's view of the conflict follows):\n" + _tail(output)
             )
         if missing is None:
+            conflict = _conflict(output)
+            if conflict:
+                raise BuildError("the requirements conflict for Pyodide:\n" + conflict)
             raise BuildError(f"pip could not resolve the requirements:\n{_tail(output)}")
         spec = missing.group(1)
         name = parse_requirement(spec).name
@@ -87,11 +117,73 @@ def download_wheels(requirements: list[str], dest: Path, find_links: Path) -> No
             continue
         parent = next((m.group(2) for m in _FROM.finditer(output) if m.group(1) == spec), None)
         needed = f" (needed by {parent})" if parent else ""
-        raise BuildError(
-            f"no Pyodide wheel for {spec}{needed} on PyPI: it publishes neither a pure "
-            f"py3-none-any wheel nor a {PLATFORM_TAG} wheel. Pin a version that does, "
-            "or drop the requirement (or the package that needs it)."
+        versions = next((m.group(2) for m in _VERSIONS.finditer(output) if m.group(1) == spec), "")
+        raise BuildError(explain_missing(spec, name, needed, versions, pyodide_packages))
+
+
+def explain_missing(
+    spec: str, name: str, needed: str, versions: str, distribution: Distribution
+) -> str:
+    """Why pip found nothing for ``spec``: one of Pyodide's own packages, a version that
+    does not exist for Pyodide, a project with no Pyodide wheel, or no such project."""
+    if name in distribution:
+        entry = distribution[name]
+        return (
+            f"{spec}{needed} is one of Pyodide's own packages ({entry['name']} "
+            f"{entry['version']}, built by Pyodide and served from its CDN, not PyPI): put "
+            f"its wheel {entry['file_name']} (from the Pyodide {PYODIDE_VERSION} release) in "
+            "a folder and pass it with --wheels DIR"
         )
+    offered = [v.strip() for v in versions.split(",") if v.strip() and v.strip() != "none"]
+    if offered:
+        newest = ", ".join(reversed(offered[-8:]))
+        return (
+            f"no version of {name} with a Pyodide wheel matches {spec}{needed}; PyPI has "
+            f"Pyodide wheels (pure or {PLATFORM_TAG}) of {name} {newest}"
+            + (" and older" if len(offered) > 8 else "")
+        )
+    if not project_exists(name):
+        return f"there is no project {name!r} on PyPI{needed}: is the name spelt right?"
+    return (
+        f"no Pyodide wheel for {spec}{needed} on PyPI: it publishes neither a pure "
+        f"py3-none-any wheel nor a {PLATFORM_TAG} wheel. Pin a version that does, "
+        "or drop the requirement (or the package that needs it)."
+    )
+
+
+def project_exists(name: str) -> bool:
+    """Whether the index has any file of ``name`` (sdists included, for any platform)."""
+    return _pip(["index", "versions", name]).returncode == 0
+
+
+def check_distribution_files(folder: Path, distribution: Distribution) -> None:
+    """A wheel named as one of Pyodide's own files must be that file: same SHA-256."""
+    by_file = {entry["file_name"]: entry for entry in distribution.values()}
+    for wheel in folder.glob("*.whl"):
+        entry = by_file.get(wheel.name)
+        if entry is None:
+            continue
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        if digest != entry["sha256"]:
+            raise BuildError(
+                f"{wheel.name} is not the file Pyodide {PYODIDE_VERSION} ships: its SHA-256 is "
+                f"{digest}, Pyodide's lockfile says {entry['sha256']}"
+            )
+
+
+def _conflict(output: str) -> str:
+    """pip's "The conflict is caused by:" lines, without its advice and links."""
+    lines = output.splitlines()
+    try:
+        start = lines.index("The conflict is caused by:") + 1
+    except ValueError:
+        return ""
+    cause = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        cause.append("  " + line.strip())
+    return "\n".join(cause)
 
 
 def _tail(output: str) -> str:
@@ -117,9 +209,23 @@ def _build_pure(spec: str, dest: Path) -> None:
             raise BuildError(f"building {spec} gave a platform wheel {wheel.name}, not a pure one")
 
 
-def dependency_wheels(requirements: list[str], cache: Path, refresh: bool) -> list[Path]:
-    """The requirements' wheels for Pyodide, cached by the exact requirement list."""
-    key_source = json.dumps([PYODIDE_VERSION, PLATFORM_TAG, sorted(requirements)])
+def dependency_wheels(
+    requirements: list[str],
+    cache: Path,
+    refresh: bool,
+    *,
+    wheel_dirs: Sequence[Path] = (),
+    distribution: DistributionSource | None = None,
+) -> list[Path]:
+    """The requirements' wheels for Pyodide, cached by the exact requirement list (and
+    the wheels of ``wheel_dirs``: names and sizes)."""
+    local = sorted(
+        f"{wheel.resolve()}:{wheel.stat().st_size}"
+        for folder in wheel_dirs
+        if folder.is_dir()
+        for wheel in folder.glob("*.whl")
+    )
+    key_source = json.dumps([PYODIDE_VERSION, PLATFORM_TAG, sorted(requirements), *local])
     key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
     folder = cache / "wheels" / key
     if not requirements:
@@ -133,7 +239,10 @@ def dependency_wheels(requirements: list[str], cache: Path, refresh: bool) -> li
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".partial-") as scratch:
         partial = Path(scratch) / "wheels"
         (partial / "local").mkdir(parents=True)
-        download_wheels(requirements, partial, partial / "local")
+        download_wheels(
+            requirements, partial, partial / "local",
+            wheel_dirs=wheel_dirs, distribution=distribution,
+        )  # fmt: skip
         (partial / ".requirements.json").write_text(key_source + "\n")
         if refresh or not (folder / ".requirements.json").is_file():
             shutil.rmtree(folder, ignore_errors=True)  # stale, or left by an old builder

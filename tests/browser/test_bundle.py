@@ -246,7 +246,7 @@ def test_without_node_the_build_says_so(tmp_path: Path, monkeypatch: pytest.Monk
     assert not (tmp_path / "site").exists()
 
 
-def _no_wheels(*_: object) -> list[Path]:
+def _no_wheels(*_: object, **__: object) -> list[Path]:
     return []
 
 
@@ -350,6 +350,8 @@ def test_rebuild_into_the_same_folder(notes_bundle: Path, tmp_path: Path) -> Non
 
 def _pip_failing_with(monkeypatch: pytest.MonkeyPatch, output: str) -> None:
     def fake_pip(args, env=None):
+        if args[0] == "index":  # `pip index versions NAME`: the project exists
+            return subprocess.CompletedProcess(args, 0, "httptools (0.7.1)\n", "")
         return subprocess.CompletedProcess(args, 1, "", output)
 
     monkeypatch.setattr(pypi, "_pip", fake_pip)
