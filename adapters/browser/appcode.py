@@ -91,6 +91,12 @@ def app_code_names(
     return sorted(taken), left_out
 
 
+def app_python_files(source: Path, names: Iterable[str]) -> list[Path]:
+    """The Python files of the app's top-level names (as ``app_code_names`` chose them)."""
+    found = candidates(source)
+    return [path for name in names if name in found for path in _python_files(found[name])]
+
+
 def gitignore_of(source: Path) -> Ignore | None:
     """The folder's .gitignore as a matcher, or None (no file, or no pathspec to read it)."""
     ignore_file = source / ".gitignore"

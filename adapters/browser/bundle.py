@@ -25,8 +25,9 @@ The folder holds:
   files the page needs, in ``pyscript/``), and micropip in the lockfile (PyScript loads it).
 
 The app's code (the folder given by ``--path``) becomes the wheel ``app-code``, and this
-package the wheel ``webapp-adapters``. Standard library only: this runs on the build
-machine, where neither Node nor npm is needed.
+package the wheel ``webapp-adapters`` (only the modules that run in the browser:
+``shipped``). This runs on the build machine, where neither Node nor npm is needed, with
+``packaging`` and ``pathspec`` (the ``browser-build`` extra).
 
 This module runs the build (the folder's layout, the manifest, the web files, the
 ``--env`` values, the CLI); each step lives beside it: ``target`` (the Pyodide release),
@@ -51,7 +52,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .appcode import app_code_names, gitignore_of
+from .appcode import app_code_names, app_python_files, gitignore_of
 from .errors import BuildError, log
 from .lockfile import lockfile, resolve_depends
 from .markers import (
@@ -74,6 +75,7 @@ from .npm import (
     stock_packages,
 )
 from .pypi import dependency_wheels, download_wheels
+from .shipped import app_imports_of_package
 from .target import PLATFORM_TAG, PYODIDE_VERSION, PYTHON_VERSION
 from .wheels import APP_DISTRIBUTION, Wheel, app_wheel, own_version, own_wheel, read_wheel
 
@@ -490,10 +492,11 @@ def _build_into(
         distribution=lambda: {canonical(k): v for k, v in stock_packages(tarball).items()},
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as scratch:
-        own = own_wheel(Path(scratch))
+        names, left_out = app_code_names(source, module, include)
+        own_imports = app_imports_of_package(app_python_files(source, names), "adapters")
+        own = own_wheel(Path(scratch), own_imports)
         wheels = [read_wheel(p) for p in [*paths, own]]
         provided = {name for wheel in wheels for name in wheel.imports}
-        names, left_out = app_code_names(source, module, include)
         for name in left_out:
             log(f"  app code: leaving out {name} (the app does not import it; --include {name})")
         code, top_level = app_wheel(Path(scratch), source, provided, names, gitignore_of(source))
@@ -509,7 +512,8 @@ def _build_into(
             target = runtime / wheel.path.name
             shutil.copyfile(wheel.path, target)
             wheel.path = target
-    resolve_depends(wheels, roots, marker_environment(str(info["python"])))
+    emscripten = str(info.get("platform", "")).removeprefix("emscripten_").replace("_", ".")
+    resolve_depends(wheels, roots, marker_environment(str(info["python"]), emscripten))
     (runtime / LOCK_NAME).write_text(json.dumps(lockfile(info, wheels), indent=1) + "\n")
     manifest: dict[str, Any] = {
         "format": BUNDLE_FORMAT,

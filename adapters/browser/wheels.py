@@ -20,6 +20,7 @@ from pathlib import Path
 from .appcode import Ignore, candidates
 from .errors import BuildError, log
 from .markers import Requirement, canonical, parse_requirement
+from .shipped import BROWSER_ENTRIES, module_files, reached_modules
 
 APP_DISTRIBUTION = "app-code"
 OWN_DISTRIBUTION = "webapp-adapters"
@@ -163,10 +164,17 @@ def content_version(version: str, files: list[tuple[str, bytes]]) -> str:
     return f"{version}.{label}" if "+" in version else f"{version}+{label}"
 
 
-def own_wheel(dest: Path) -> Path:
-    """This package as a pure wheel, straight from the files Python imports it from."""
+def own_wheel(dest: Path, app_imports: Iterable[str] = ()) -> Path:
+    """This package as a pure wheel, straight from the files Python imports it from: the
+    modules that run in the browser and those the app imports (``shipped``)."""
     package = Path(__file__).resolve().parents[1]
-    files = list(_tree_files(package, "adapters/"))
+    known = module_files(package)
+    files = [
+        (f"adapters/{known[name].relative_to(package).as_posix()}", known[name].read_bytes())
+        for name in sorted(reached_modules(package, [*BROWSER_ENTRIES, *app_imports]))
+    ]
+    if (package / "py.typed").is_file():
+        files.append(("adapters/py.typed", b""))
     version = content_version(own_version(), files)
     path = dest / f"webapp_adapters-{version}-py3-none-any.whl"
     _write_wheel(path, OWN_DISTRIBUTION, version, files, ["adapters"])

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import platform
 import subprocess
 import sys
 import zipfile
@@ -109,6 +110,52 @@ def test_lockfile_lists_exactly_the_wheels_with_real_hashes(notes_bundle: Path) 
     assert packages["webapp-adapters"]["imports"] == ["adapters"]
 
 
+def _as_pyodide_lock_reads_it(lock: dict) -> dict:
+    """pyodide-lock 0.1.2, the newest on PyPI, predates Pyodide 314's lockfile format: it
+    still wants `info.version` and forbids the `tool` tables Pyodide 314 added."""
+    adapted = json.loads(json.dumps(lock))
+    adapted["info"].setdefault("version", bundle.PYODIDE_VERSION)
+    adapted.pop("tool", None)
+    for entry in adapted["packages"].values():
+        entry.pop("tool", None)
+    return adapted
+
+
+def test_the_lockfile_passes_pyodide_locks_checks(notes_bundle: Path) -> None:
+    """pyodide-lock (Pyodide's own model of the lockfile) as the oracle: the bundle's lock
+    is valid, its wheel file names match their packages, and it differs from the format
+    pyodide-lock knows only where Pyodide's own stock lockfile does."""
+    from pydantic import ValidationError
+    from pyodide_lock import PyodideLockSpec
+
+    stock = json.loads(_stock_lock_text())
+
+    def drift(lock: dict) -> set[tuple[str, str]]:
+        try:
+            PyodideLockSpec(**lock)
+        except ValidationError as error:
+            return {(str(e["loc"][0]) + "." + str(e["loc"][-1]), e["type"]) for e in error.errors()}
+        return set()
+
+    ours = lock_of(notes_bundle)
+    assert drift(ours) <= drift(stock), "only the drift Pyodide's own lockfile has"
+    spec = PyodideLockSpec(**_as_pyodide_lock_reads_it(ours))
+    spec.check_wheel_filenames()
+    assert set(spec.packages) == set(ours["packages"])
+    PyodideLockSpec(**_as_pyodide_lock_reads_it(stock))  # the adaptation is only that
+
+
+def _stock_lock_text() -> str:
+    import tarfile
+
+    from adapters.browser.npm import cache_dir, pyodide_tarball
+
+    with tarfile.open(pyodide_tarball(cache_dir()), "r:gz") as archive:
+        member = archive.extractfile("package/pyodide-lock.json")
+        assert member is not None
+        return member.read().decode()
+
+
 def test_own_wheel_holds_the_package_and_is_reproducible(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
@@ -126,9 +173,31 @@ def test_own_wheel_holds_the_package_and_is_reproducible(tmp_path: Path) -> None
                 assert encoded.rstrip(b"=").decode() == digest.removeprefix("sha256=")
     for module in ("__init__.py", "handler.py", "py.typed", "browser/__init__.py"):
         assert f"adapters/{module}" in names
-    assert "adapters/browser/bundle.py" in names
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert "+" in one.name, "named after its content, so no cache serves an older one"
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_own_wheel_ships_only_what_runs_in_the_browser_and_what_the_app_imports(
+    tmp_path: Path,
+) -> None:
+    def modules(wheel: Path) -> set[str]:
+        with zipfile.ZipFile(wheel) as archive:
+            return {n.removeprefix("adapters/") for n in archive.namelist() if n.endswith(".py")}
+
+    shipped = modules(bundle.own_wheel(tmp_path))
+    # what the worker and BrowserHandler run, WSGI and ASGI, the lazily loaded sources too
+    for module in ("browser/worker.py", "browser/runtime.py", "browser/cookies.py",
+                   "wsgi.py", "asgi.py", "lifespan.py", "sources/apigateway_v2.py"):  # fmt: skip
+        assert module in shipped, module
+    # the builder, the CLI, the dev servers, the Lambda runtime client: never in the browser
+    for module in ("browser/bundle.py", "browser/pypi.py", "browser/markers.py",
+                   "cli/__init__.py", "devserver/server.py", "runtime/client.py",
+                   "compat/mangum.py"):  # fmt: skip
+        assert module not in shipped, module
+    (tmp_path / "app").mkdir()
+    with_compat = modules(bundle.own_wheel(tmp_path / "app", ["adapters.compat.mangum"]))
+    assert {"compat/__init__.py", "compat/mangum.py", "compat/_mangum_events.py"} <= with_compat
+    assert with_compat > shipped
 
 
 def test_the_app_wheel_is_named_after_its_content(tmp_path: Path) -> None:
@@ -187,15 +256,23 @@ def test_markers_for_pyodide(marker: str, expected: bool) -> None:
 
 def test_marker_extras() -> None:
     assert evaluate_marker('extra == "Standard"', ENV, {"standard"})
-    assert not evaluate_marker('extra != "standard"', ENV, {"standard"})
+    assert not evaluate_marker('extra == "standard"', ENV)
+    # as pip resolves it: the package without the extra wants what `extra != ...` names
+    assert evaluate_marker('extra != "standard"', ENV, {"standard"})
+
+
+def test_the_marker_environment_is_pyodides_not_this_machines() -> None:
+    env = bundle.marker_environment("3.14.2", "5.0.3")
+    assert evaluate_marker('platform_release >= "5" and platform_system == "Emscripten"', env)
+    assert evaluate_marker('python_version >= "3.14rc1"', env)
+    host = platform.version()  # this machine's kernel build: never Pyodide's
+    assert not evaluate_marker(f'platform_version == "{host}"', env)
 
 
 @pytest.mark.parametrize(
     "marker",
     [
-        'platform_release >= "5"',
-        'python_version >= "3.14rc1"',
-        'sys_platform < "x"',
+        'foo == "1"',
         "extra ==",
         "(x",
     ],
@@ -207,7 +284,7 @@ def test_markers_it_cannot_decide_fail_clearly(marker: str) -> None:
 
 def test_requirement_parsing() -> None:
     assert bundle.parse_requirement("Fast_API[Standard, all] >=0.1 ; python_version>'3'") == (
-        Requirement("fast-api", frozenset({"standard", "all"}), "python_version>'3'")
+        Requirement("fast-api", frozenset({"standard", "all"}), 'python_version > "3"')
     )
     assert bundle.parse_requirement("flask==3.1.3") == Requirement("flask", frozenset(), None)
 
