@@ -53,6 +53,7 @@ let checking = null; // the update check under way
 let refused = null; // a build that failed its download, hashes or boot: not tried again here
 let lastChosen = null; // the build the last boot attempt used
 let devClient = null; // `adapters browser dev`: the reload script's URL (bundle.json "dev")
+let outside = null; // bundle.json "mirrors" and "stand_ins", once a manifest was read
 const networkFetch = self.fetch.bind(self);
 let state = { phase: "idle", step: "", error: null, started: 0, ready: 0 };
 let pendingSave = Promise.resolve();
@@ -386,6 +387,7 @@ async function boot() {
   const settingsText = chosen.text;
   const settings = chosen.settings;
   devClient = typeof settings.dev?.client === "string" ? new URL(settings.dev.client, SITE).href : null;
+  outside = outsideRules(settings);
   const cache = await caches.open(CACHE_PREFIX + chosen.build);
   if (!chosen.cached) {
     await cache.put(MANIFEST_URL, new Response(settingsText, { headers: { "content-type": "application/json" } }));
@@ -662,6 +664,57 @@ async function answer(event) {
   }
 }
 
+// --- CDN files the app's pages load, from the bundle ------------------------------------
+// bundle.json "mirrors" map a CDN prefix (FastAPI's docs load Swagger UI from jsDelivr) to
+// an npm package kept in the bundle; "stand_ins" are prefixes answered 204 No Content (a
+// web font's CSS, a favicon elsewhere), so a page of the app never reaches another host.
+function outsideRules(settings) {
+  const mirrors = (settings.mirrors ?? []).filter((m) => typeof m?.url === "string" && typeof m?.path === "string");
+  const standIns = (settings.stand_ins ?? []).filter((prefix) => typeof prefix === "string");
+  return { mirrors, standIns };
+}
+
+function outsideAnswer(rules, request) {
+  const url = request.url.split("#")[0];
+  for (const mirror of rules.mirrors) {
+    if (url.startsWith(mirror.url)) {
+      const rest = url.slice(mirror.url.length).split("?")[0];
+      return { local: new URL(mirror.path + rest, SITE).href };
+    }
+  }
+  if (rules.standIns.some((prefix) => url.startsWith(prefix))) return { standIn: true };
+  return null;
+}
+
+async function answerOutside(request, known) {
+  let rules = known;
+  if (rules === null) {
+    try {
+      rules = outsideRules((await buildToBoot()).settings);
+    } catch {
+      return networkFetch(request); // no manifest to go by: as if the worker were not here
+    }
+    outside = rules;
+  }
+  const found = outsideAnswer(rules, request);
+  if (found === null) return networkFetch(request);
+  if (found.standIn) return new Response(null, { status: 204 });
+  const build = running ?? (await dbGet(buildKey).catch(() => null));
+  const cache = build ? await caches.open(CACHE_PREFIX + build) : null;
+  const cached = cache ? await cache.match(found.local) : undefined;
+  if (cached) return cached;
+  try {
+    const response = await networkFetch(found.local);
+    if (response.ok && cache) await cache.put(found.local, response.clone());
+    return response;
+  } catch {
+    return new Response("Not kept offline yet: open this page once with the network on.\n", {
+      status: 504,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+}
+
 // --- Events ---------------------------------------------------------------------------
 self.addEventListener("install", (event) => {
   self.skipWaiting();
@@ -675,7 +728,14 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("fetch", (event) => {
-  if (!event.request.url.startsWith(SCOPE)) return; // outside the app: the network
+  const request = event.request;
+  if (!request.url.startsWith(SCOPE)) {
+    // Outside the app: the network, but for the CDN files the bundle keeps (GET only).
+    if (request.method !== "GET" || request.url.startsWith(SITE.href)) return;
+    if (outside !== null && outsideAnswer(outside, request) === null) return;
+    event.respondWith(answerOutside(request, outside));
+    return;
+  }
   event.respondWith(answer(event));
 });
 

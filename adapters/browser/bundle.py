@@ -62,6 +62,7 @@ from .markers import (
     marker_environment,
     parse_requirement,
 )
+from .mirrors import FASTAPI_MIRRORS, FASTAPI_STAND_INS, VENDOR_DIR, add_mirrors, parse_mirror
 from .npm import (
     LOCK_NAME,
     PYSCRIPT_PACKAGE,
@@ -239,7 +240,9 @@ DEFAULT_BASE_PATH = "/app"
 """Where the worker serves the app, below the bundle's folder, unless --base-path says."""
 _SITE_META = '<meta name="adapters-site" content="./">'
 _SCOPE_META = '<meta name="adapters-scope" content="app/">'
-_OWN_NAMES = frozenset({RUNTIME_DIR, PYSCRIPT_DIR, MANIFEST, "sw.js", "snapshot.mjs", "index.html"})
+_OWN_NAMES = frozenset(
+    {RUNTIME_DIR, PYSCRIPT_DIR, VENDOR_DIR, MANIFEST, "sw.js", "snapshot.mjs", "index.html"}
+)
 
 
 def scope_of(base_path: str) -> str:
@@ -355,6 +358,7 @@ def build(
     include: Sequence[str] = (),
     dev: bool = False,
     wheel_dirs: Sequence[Path] = (),
+    mirrors: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``).
 
@@ -369,6 +373,7 @@ def build(
     scope = scope_of(base_path)
     base_path = "/" + scope.rstrip("/")
     roots = [parse_requirement(r) for r in requirements]
+    extra_mirrors = [parse_mirror(m) for m in mirrors]
     created = not out.exists()
     prepare_out(out)
     try:
@@ -378,6 +383,13 @@ def build(
             wheel_dirs,
         )  # fmt: skip
         manifest["env"] = env
+        fastapi = "fastapi" in manifest["packages"]
+        chosen = [*(FASTAPI_MIRRORS if fastapi else ()), *extra_mirrors]
+        shutil.rmtree(out / VENDOR_DIR, ignore_errors=True)
+        if chosen:
+            manifest["mirrors"] = add_mirrors(out, cache_dir(), chosen)
+        if fastapi:
+            manifest["stand_ins"] = list(FASTAPI_STAND_INS)
         if dev:
             manifest["dev"] = {"client": DEV_CLIENT}
         if web:
@@ -412,6 +424,7 @@ def build(
         shutil.rmtree(out if created else out / RUNTIME_DIR, ignore_errors=True)
         if not created:
             shutil.rmtree(out / PYSCRIPT_DIR, ignore_errors=True)
+            shutil.rmtree(out / VENDOR_DIR, ignore_errors=True)
             (out / MANIFEST).unlink(missing_ok=True)
         raise
     add_build_identity(out, manifest)
@@ -443,6 +456,7 @@ def add_build_identity(out: Path, manifest: dict[str, Any]) -> None:
     paths += [wheel["file"] for wheel in manifest["wheels"]]
     if manifest.get("snapshot"):
         paths.append(manifest["snapshot"]["file"])
+    paths += [name for mirror in manifest.get("mirrors", []) for name in mirror["files"]]
     known = {  # the wheels were hashed when they were read: not again
         wheel["file"]: (wheel["sha256"], wheel["size"])
         for wheel in manifest["wheels"]
@@ -585,6 +599,11 @@ def add_build_options(command: argparse.ArgumentParser, *, dev: bool = False) ->
         "(numpy...) from its release, or wheels you built (repeat)",
     )  # fmt: skip
     command.add_argument(
+        "--mirror", action="append", default=[], metavar="URL=npm:PACKAGE@VERSION",
+        help="serve a CDN prefix the app's pages load from out of the bundle, from an npm "
+        "package (FastAPI's docs assets are added by themselves; repeat)",
+    )  # fmt: skip
+    command.add_argument(
         "--refresh", action="store_true", help="resolve the dependencies again, ignoring the cache"
     )
     command.add_argument(
@@ -630,7 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build(
             args.app, args.out, args.path, requirements, args.base_path, args.refresh,
             web=args.web, pyscript=args.pyscript, env=env, snapshot=args.snapshot,
-            include=args.include, wheel_dirs=args.wheels,
+            include=args.include, wheel_dirs=args.wheels, mirrors=args.mirror,
         )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")

@@ -40,6 +40,7 @@ class DevOptions:
     secret_env: Sequence[str] = ()
     refresh: bool = False
     wheel_dirs: Sequence[Path] = ()
+    mirrors: Sequence[str] = ()
 
 
 @dataclass
@@ -61,6 +62,7 @@ class DevLoop:
             options.app, options.out, options.source, requirements, options.base_path,
             options.refresh, web=True, env=parse_env(options.env, options.secret_env),
             include=options.include, dev=True, wheel_dirs=options.wheel_dirs,
+            mirrors=options.mirrors,
         )  # fmt: skip
         self.build_id = str(manifest["build"])
         return self.build_id

@@ -76,6 +76,7 @@ def test_bundle_holds_runtime_wheels_and_manifest(notes_bundle: Path) -> None:
         "pyodide",
         "snapshot.mjs",
         "sw.js",
+        "vendor",  # Swagger UI and ReDoc, for FastAPI's docs pages (test_mirrors.py)
     }
 
 
@@ -468,6 +469,7 @@ def test_manifest_lists_every_file_a_boot_fetches_with_its_hash(notes_bundle: Pa
     listed = {entry["path"]: entry for entry in manifest["files"]}
     wanted = {wheel["file"] for wheel in manifest["wheels"]}
     wanted |= {f"pyodide/{name}" for name in bundle.BOOT_FILES}
+    wanted |= {name for mirror in manifest["mirrors"] for name in mirror["files"]}
     assert set(listed) == wanted
     for path, entry in listed.items():
         data = (notes_bundle / path).read_bytes()

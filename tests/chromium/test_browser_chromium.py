@@ -224,6 +224,26 @@ def fetch_in_page(page: Any, url: str, init: dict[str, Any] | None = None) -> di
 # --- The service worker ------------------------------------------------------------------
 
 
+def test_fastapis_docs_pages_work_with_no_cdn(page: Any, server: StaticServer) -> None:
+    """/docs and /redoc load Swagger UI and ReDoc from jsDelivr; this browser reaches no
+    host but 127.0.0.1, so they render only if the worker answers from the bundle."""
+    open_app(page, server, "fastapi")
+    outside: list[str] = []
+    page.on("requestfailed", lambda request: outside.append(request.url))
+    page.goto(f"{server.url}/fastapi/app/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=BOOT_TIMEOUT_MS)
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("Notes")
+    page.locator(".opblock-summary-path", has_text="/api/health").first.wait_for()
+    page.goto(f"{server.url}/fastapi/app/redoc")
+    page.wait_for_selector("redoc h1, .api-info h1", timeout=BOOT_TIMEOUT_MS)
+    assert "Notes" in page.locator(".api-info h1").first.inner_text()
+    # Favicons are the browser's own requests, which no service worker sees (Chromium)
+    unanswered = [url for url in outside if not url.endswith(("/favicon.png", "/icon.png"))]
+    assert unanswered == [], f"every request of the docs pages was answered: {outside}"
+    served = {path for _, path, _ in server.requests}
+    assert any(path.startswith("/fastapi/vendor/swagger-ui-dist@") for path in served)
+
+
 @pytest.mark.parametrize("framework", ["flask", "fastapi", "flask-snapshot"])
 def test_worker_serves_the_app_pages_and_form_posts(
     page: Any, server: StaticServer, framework: str
