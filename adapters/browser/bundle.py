@@ -45,7 +45,6 @@ import gzip
 import json
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -63,6 +62,7 @@ from .markers import (
     parse_requirement,
 )
 from .mirrors import FASTAPI_MIRRORS, FASTAPI_STAND_INS, VENDOR_DIR, add_mirrors, parse_mirror
+from .nodejs import run_node_script
 from .npm import (
     LOCK_NAME,
     PYSCRIPT_PACKAGE,
@@ -75,6 +75,7 @@ from .npm import (
     pyodide_tarball,
     stock_packages,
 )
+from .precompile import precompile
 from .pypi import dependency_wheels, download_wheels
 from .shipped import app_imports_of_package
 from .target import PLATFORM_TAG, PYODIDE_VERSION, PYTHON_VERSION
@@ -149,19 +150,12 @@ def make_snapshot(out: Path) -> dict[str, Any]:
     raw = target.with_suffix("")  # the memory image as Node writes it, before gzip
     log("making the memory snapshot (Node.js: two Pyodide boots, ~15 s)")
     try:
-        done = subprocess.run(  # noqa: S603 - node on PATH, our own script
-            [node, str(WEB_SOURCES / SNAPSHOT_MAKER), str(out), str(raw)],
-            capture_output=True, text=True, timeout=600, check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise BuildError("--snapshot: making the snapshot took over 10 minutes") from None
-    try:
-        report = json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        report = {"ok": False, "error": (done.stderr or done.stdout).strip()[-2000:]}
-    if not report.get("ok"):
+        report = run_node_script(
+            [node, str(WEB_SOURCES / SNAPSHOT_MAKER), str(out), str(raw)], "--snapshot"
+        )
+    except BuildError:
         raw.unlink(missing_ok=True)
-        raise BuildError(f"--snapshot: {report.get('error') or 'node failed'}")
+        raise
     for failure in report.get("failed", []):
         log(f"snapshot: not preloaded (imported after each boot instead): {failure}")
     # Mostly an empty memory image: a quarter of the download gzipped, inflated in the
@@ -359,6 +353,7 @@ def build(
     dev: bool = False,
     wheel_dirs: Sequence[Path] = (),
     mirrors: Sequence[str] = (),
+    bytecode: bool = True,
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``).
 
@@ -378,9 +373,10 @@ def build(
     prepare_out(out)
     try:
         app = f"{module}:{attribute}"
+        compiled = ("app" if not dev else "dependencies") if bytecode else "none"
         manifest = _build_into(
             out, app, base_path, source, requirements, roots, refresh, pyscript, include,
-            wheel_dirs,
+            wheel_dirs, compiled,
         )  # fmt: skip
         manifest["env"] = env
         fastapi = "fastapi" in manifest["packages"]
@@ -491,7 +487,10 @@ def _build_into(
     pyscript: bool = False,
     include: Sequence[str] = (),
     wheel_dirs: Sequence[Path] = (),
+    compiled: str = "app",
 ) -> dict[str, Any]:
+    """``compiled``: which wheels get bytecode: "app" (all, the app's too), "dependencies"
+    (all but the app's: the dev loop repacks it on every edit) or "none"."""
     module = app.partition(":")[0]
     runtime = out / RUNTIME_DIR
     cache = cache_dir()
@@ -526,6 +525,11 @@ def _build_into(
             target = runtime / wheel.path.name
             shutil.copyfile(wheel.path, target)
             wheel.path = target
+    if compiled != "none":
+        chosen = [w for w in wheels if compiled == "app" or w.key != canonical(APP_DISTRIBUTION)]
+        count = precompile(chosen, runtime, info, cache, find_node())
+        if count:
+            log(f"bytecode: {count} of {len(wheels)} wheels hold Pyodide's bytecode")
     emscripten = str(info.get("platform", "")).removeprefix("emscripten_").replace("_", ".")
     resolve_depends(wheels, roots, marker_environment(str(info["python"]), emscripten))
     (runtime / LOCK_NAME).write_text(json.dumps(lockfile(info, wheels), indent=1) + "\n")
@@ -604,6 +608,11 @@ def add_build_options(command: argparse.ArgumentParser, *, dev: bool = False) ->
         "package (FastAPI's docs assets are added by themselves; repeat)",
     )  # fmt: skip
     command.add_argument(
+        "--bytecode", action=argparse.BooleanOptionalAction, default=True,
+        help="add Pyodide's bytecode to the wheels, so the browser imports the app about "
+        "twice as fast (needs Node.js; default: yes, skipped with a note without Node)",
+    )  # fmt: skip
+    command.add_argument(
         "--refresh", action="store_true", help="resolve the dependencies again, ignoring the cache"
     )
     command.add_argument(
@@ -650,6 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.app, args.out, args.path, requirements, args.base_path, args.refresh,
             web=args.web, pyscript=args.pyscript, env=env, snapshot=args.snapshot,
             include=args.include, wheel_dirs=args.wheels, mirrors=args.mirror,
+            bytecode=args.bytecode,
         )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")

@@ -41,6 +41,7 @@ class DevOptions:
     refresh: bool = False
     wheel_dirs: Sequence[Path] = ()
     mirrors: Sequence[str] = ()
+    bytecode: bool = True
 
 
 @dataclass
@@ -62,7 +63,7 @@ class DevLoop:
             options.app, options.out, options.source, requirements, options.base_path,
             options.refresh, web=True, env=parse_env(options.env, options.secret_env),
             include=options.include, dev=True, wheel_dirs=options.wheel_dirs,
-            mirrors=options.mirrors,
+            mirrors=options.mirrors, bytecode=options.bytecode,
         )  # fmt: skip
         self.build_id = str(manifest["build"])
         return self.build_id

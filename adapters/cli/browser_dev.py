@@ -151,7 +151,7 @@ def main(argv: Sequence[str]) -> int:
         requirements=arguments.requirement, requirements_files=arguments.requirements_file,
         base_path=arguments.base_path, include=arguments.include, env=arguments.env,
         secret_env=arguments.secret_env, refresh=arguments.refresh,
-        wheel_dirs=arguments.wheels, mirrors=arguments.mirror,
+        wheel_dirs=arguments.wheels, mirrors=arguments.mirror, bytecode=arguments.bytecode,
     )  # fmt: skip
     announcer = BuildAnnouncer()
     loop = DevLoop(options, announcer.announce, interval=max(arguments.interval, 0.05))

@@ -561,3 +561,40 @@ def test_base_paths_that_cannot_hold_the_app_are_refused(base_path: str, message
     with pytest.raises(BuildError, match=message):
         bundle.scope_of(base_path)
     assert bundle.scope_of("/tools/notes/") == "tools/notes/"
+
+
+def _pyc_names(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return [name for name in archive.namelist() if name.endswith(".pyc")]
+
+
+def test_wheels_get_pyodides_bytecode_beside_their_sources(
+    notes_bundle: Path, tmp_path: Path
+) -> None:
+    manifest = manifest_of(notes_bundle)
+    flask = notes_bundle / next(w["file"] for w in manifest["wheels"] if w["name"] == "Flask")
+    with zipfile.ZipFile(flask) as archive:
+        names = set(archive.namelist())
+        record = archive.read(next(n for n in names if n.endswith("RECORD"))).decode()
+    assert "flask/__pycache__/app.cpython-314.pyc" in names and "flask/app.py" in names
+    assert "flask/__pycache__/app.cpython-314.pyc,sha256=" in record
+    # unchecked hash-based: valid whatever times the files get when Pyodide unpacks them
+    with zipfile.ZipFile(flask) as archive:
+        header = archive.read("flask/__pycache__/app.cpython-314.pyc")[:8]
+    assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, not checked
+    lock = lock_of(notes_bundle)
+    assert lock["packages"]["flask"]["sha256"] == bundle.read_wheel(flask).sha256
+
+
+def test_without_bytecode_or_without_node_the_wheels_stay_as_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "code"
+    source.mkdir()
+    (source / "hello.py").write_text("def app(environ, start_response):\n    return []\n")
+    manifest = bundle.build("hello:app", tmp_path / "a", source, bytecode=False)
+    assert not [w for w in manifest["wheels"] if _pyc_names(tmp_path / "a" / w["file"])]
+    monkeypatch.setattr(bundle, "find_node", lambda: None)
+    manifest = bundle.build("hello:app", tmp_path / "b", source)
+    assert not [w for w in manifest["wheels"] if _pyc_names(tmp_path / "b" / w["file"])]
+    assert "wheels not precompiled: Node.js was not found" in capsys.readouterr().err

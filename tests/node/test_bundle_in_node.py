@@ -55,6 +55,29 @@ def test_apps_import_in_pyodide_from_the_bundle_offline(notes_bundle: Path, fram
     )
 
 
+BYTECODE_CHECK = """
+import importlib.util, os, sys
+found = {}
+for name in ("flask", "fastapi", "notes", "adapters", "werkzeug"):
+    spec = importlib.util.find_spec(name)  # located, not imported: no .pyc written yet
+    cached = importlib.util.cache_from_source(spec.origin)
+    found[name] = os.path.exists(cached)
+import notes.flask_app
+import flask
+result = {"present": found, "tag": sys.implementation.cache_tag, "flask_cached": flask.__cached__}
+"""
+
+
+def test_the_wheels_bring_pyodides_bytecode(notes_bundle: Path) -> None:
+    """Python in the browser loads the modules' bytecode instead of compiling them."""
+    run = run_pyodide(notes_bundle, BYTECODE_CHECK)
+    assert run.result["tag"] == "cpython-314"
+    assert run.result["present"] == dict.fromkeys(
+        ["flask", "fastapi", "notes", "adapters", "werkzeug"], True
+    )
+    assert run.result["flask_cached"].endswith("/flask/__pycache__/__init__.cpython-314.pyc")
+
+
 def test_everything_imports_together(notes_bundle: Path) -> None:
     code = "import flask, fastapi, notes.flask_app, notes.fastapi_app, adapters\nresult = 1"
     run = run_pyodide(notes_bundle, code)
