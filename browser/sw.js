@@ -54,6 +54,8 @@ let refused = null; // a build that failed its download, hashes or boot: not tri
 let lastChosen = null; // the build the last boot attempt used
 let devClient = null; // `adapters browser dev`: the reload script's URL (bundle.json "dev")
 let outside = null; // bundle.json "mirrors" and "stand_ins", once a manifest was read
+let persisted = null; // the Pyodide whose bundle.json "persist" folders live in IndexedDB
+let pendingFlush = Promise.resolve();
 const networkFetch = self.fetch.bind(self);
 let state = { phase: "idle", step: "", error: null, started: 0, ready: 0 };
 let pendingSave = Promise.resolve();
@@ -455,6 +457,12 @@ async function boot() {
     );
   }
 
+  const persist = (settings.persist ?? []).filter((folder) => typeof folder === "string" && folder.startsWith("/"));
+  if (persist.length) {
+    progress(`Restoring ${persist.join(", ")} from IndexedDB`);
+    await mountPersistent(pyodide, persist);
+  }
+
   progress(`Starting the app ${settings.app}`);
   const worker = pyodide.pyimport("adapters.browser.worker");
   // The environment again: a snapshot's os.environ is the one it was made with.
@@ -492,6 +500,37 @@ async function boot() {
   console.info(`adapters: ${settings.app} ready at ${SCOPE} in ${state.ready - state.started} ms`);
   tell(statusMessage()).catch(() => {});
   return handler;
+}
+
+// --- Folders kept in IndexedDB (bundle.json "persist", `--persist /data`) ------------------
+// Each folder is an Emscripten IDBFS mount: filled from IndexedDB before the app is
+// imported, written back after every answer (one sync at a time, chained), so the files
+// the app writes there outlive the worker. IDBFS names its database after the folder:
+// apps of one origin that persist the same folder share it.
+function syncFs(pyodide, populate) {
+  return new Promise((resolve, reject) => pyodide.FS.syncfs(populate, (error) => (error ? reject(error) : resolve())));
+}
+
+async function mountPersistent(pyodide, folders) {
+  for (const folder of folders) {
+    pyodide.FS.mkdirTree(folder);
+    pyodide.FS.mount(pyodide.FS.filesystems.IDBFS, {}, folder);
+  }
+  try {
+    await syncFs(pyodide, true);
+  } catch (error) {
+    console.warn(`adapters: could not restore ${folders.join(", ")} from IndexedDB; they start empty`, error);
+  }
+  persisted = pyodide;
+}
+
+function flushPersistent() {
+  const pyodide = persisted;
+  if (pyodide === null) return pendingFlush;
+  pendingFlush = pendingFlush
+    .then(() => syncFs(pyodide, false))
+    .catch((error) => console.warn("adapters: could not write the persistent folders to IndexedDB", error));
+  return pendingFlush;
 }
 
 // A downloaded build that cannot start (a broken deploy) must not leave the user with
@@ -649,9 +688,10 @@ async function answer(event) {
     const response = await handler.handle(request, initiator, await visibleCookies());
     serverTiming(response, performance.now() - started);
     try {
-      event.waitUntil(pendingSave); // keep the worker alive until the jar is saved
+      // keep the worker alive until the jar and the persistent folders are saved
+      event.waitUntil(Promise.all([pendingSave, flushPersistent()]));
     } catch {
-      // the event is no longer active: the save still runs
+      // the event is no longer active: the saves still run
     }
     if (request.mode === "navigate" && devClient !== null) return withDevClient(response, running);
     return response;

@@ -61,7 +61,14 @@ from .markers import (
     marker_environment,
     parse_requirement,
 )
-from .mirrors import FASTAPI_MIRRORS, FASTAPI_STAND_INS, VENDOR_DIR, add_mirrors, parse_mirror
+from .mirrors import (
+    FASTAPI_MIRRORS,
+    FASTAPI_STAND_INS,
+    VENDOR_DIR,
+    Mirror,
+    add_mirrors,
+    parse_mirror,
+)
 from .nodejs import run_node_script
 from .npm import (
     LOCK_NAME,
@@ -296,6 +303,27 @@ def parse_env(values: Iterable[str], secrets: Iterable[str]) -> dict[str, Any]:
     return {"values": fixed, "generate": generate}
 
 
+PERSIST_REFUSED = ("/", "/dev", "/proc", "/lib", "/usr", "/bin", "/home", "/home/pyodide")
+"""Folders of Pyodide's own file system that an IndexedDB mount would hide or break."""
+
+
+def parse_persist(paths: Iterable[str]) -> list[str]:
+    """``--persist /data``: absolute folders, none of Pyodide's own, none inside another."""
+    chosen: list[str] = []
+    for path in paths:
+        normal = "/" + "/".join(part for part in path.split("/") if part)
+        if not path.startswith("/") or any(p in (".", "..") for p in path.split("/")):
+            raise BuildError(f"--persist {path!r}: give an absolute folder, like /data")
+        if normal in PERSIST_REFUSED or normal.startswith(("/lib/", "/usr/", "/dev/", "/proc/")):
+            raise BuildError(f"--persist {path!r}: Pyodide needs that folder for itself")
+        for other in chosen:
+            if normal.startswith(other + "/") or other.startswith(normal + "/"):
+                raise BuildError(f"--persist {path!r} and {other!r}: one is inside the other")
+        if normal not in chosen:
+            chosen.append(normal)
+    return chosen
+
+
 # --- The build -------------------------------------------------------------------------
 
 
@@ -354,6 +382,7 @@ def build(
     wheel_dirs: Sequence[Path] = (),
     mirrors: Sequence[str] = (),
     bytecode: bool = True,
+    persist: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``).
 
@@ -369,6 +398,7 @@ def build(
     base_path = "/" + scope.rstrip("/")
     roots = [parse_requirement(r) for r in requirements]
     extra_mirrors = [parse_mirror(m) for m in mirrors]
+    persisted = parse_persist(persist)
     created = not out.exists()
     prepare_out(out)
     try:
@@ -378,16 +408,7 @@ def build(
             out, app, base_path, source, requirements, roots, refresh, pyscript, include,
             wheel_dirs, compiled,
         )  # fmt: skip
-        manifest["env"] = env
-        fastapi = "fastapi" in manifest["packages"]
-        chosen = [*(FASTAPI_MIRRORS if fastapi else ()), *extra_mirrors]
-        shutil.rmtree(out / VENDOR_DIR, ignore_errors=True)
-        if chosen:
-            manifest["mirrors"] = add_mirrors(out, cache_dir(), chosen)
-        if fastapi:
-            manifest["stand_ins"] = list(FASTAPI_STAND_INS)
-        if dev:
-            manifest["dev"] = {"client": DEV_CLIENT}
+        _add_settings(manifest, out, env, persisted, extra_mirrors, dev)
         if web:
             copy_web_files(out, WEB_FILES)
             manifest["web"] = {
@@ -431,6 +452,30 @@ def build(
         f"{size / 1e6:.1f} MB, app {manifest['app']}"
     )
     return manifest
+
+
+def _add_settings(
+    manifest: dict[str, Any],
+    out: Path,
+    env: dict[str, Any],
+    persisted: list[str],
+    extra_mirrors: list[Mirror],
+    dev: bool,
+) -> None:
+    """What the worker reads beside the app: environment, persistent folders, the CDN
+    files kept (FastAPI's docs assets whenever FastAPI is in), the dev loop's script."""
+    manifest["env"] = env
+    if persisted:
+        manifest["persist"] = persisted
+    fastapi = "fastapi" in manifest["packages"]
+    chosen = [*(FASTAPI_MIRRORS if fastapi else ()), *extra_mirrors]
+    shutil.rmtree(out / VENDOR_DIR, ignore_errors=True)
+    if chosen:
+        manifest["mirrors"] = add_mirrors(out, cache_dir(), chosen)
+    if fastapi:
+        manifest["stand_ins"] = list(FASTAPI_STAND_INS)
+    if dev:
+        manifest["dev"] = {"client": DEV_CLIENT}
 
 
 BOOT_FILES = ("pyodide.asm.wasm", "python_stdlib.zip", LOCK_NAME)
@@ -613,6 +658,11 @@ def add_build_options(command: argparse.ArgumentParser, *, dev: bool = False) ->
         "twice as fast (needs Node.js; default: yes, skipped with a note without Node)",
     )  # fmt: skip
     command.add_argument(
+        "--persist", action="append", default=[], metavar="FOLDER",
+        help="a folder of the app's (like /data) kept in the browser's IndexedDB, so the "
+        "files the app writes there outlive the worker (repeat)",
+    )  # fmt: skip
+    command.add_argument(
         "--refresh", action="store_true", help="resolve the dependencies again, ignoring the cache"
     )
     command.add_argument(
@@ -659,7 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.app, args.out, args.path, requirements, args.base_path, args.refresh,
             web=args.web, pyscript=args.pyscript, env=env, snapshot=args.snapshot,
             include=args.include, wheel_dirs=args.wheels, mirrors=args.mirror,
-            bytecode=args.bytecode,
+            bytecode=args.bytecode, persist=args.persist,
         )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")

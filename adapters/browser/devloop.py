@@ -42,6 +42,7 @@ class DevOptions:
     wheel_dirs: Sequence[Path] = ()
     mirrors: Sequence[str] = ()
     bytecode: bool = True
+    persist: Sequence[str] = ()
 
 
 @dataclass
@@ -63,7 +64,7 @@ class DevLoop:
             options.app, options.out, options.source, requirements, options.base_path,
             options.refresh, web=True, env=parse_env(options.env, options.secret_env),
             include=options.include, dev=True, wheel_dirs=options.wheel_dirs,
-            mirrors=options.mirrors, bytecode=options.bytecode,
+            mirrors=options.mirrors, bytecode=options.bytecode, persist=options.persist,
         )  # fmt: skip
         self.build_id = str(manifest["build"])
         return self.build_id

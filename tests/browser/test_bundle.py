@@ -598,3 +598,30 @@ def test_without_bytecode_or_without_node_the_wheels_stay_as_published(
     manifest = bundle.build("hello:app", tmp_path / "b", source)
     assert not [w for w in manifest["wheels"] if _pyc_names(tmp_path / "b" / w["file"])]
     assert "wheels not precompiled: Node.js was not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("paths", "message"),
+    [
+        (["data"], "give an absolute folder"),
+        (["/data/../etc"], "give an absolute folder"),
+        (["/"], "Pyodide needs that folder"),
+        (["/lib/python3.14"], "Pyodide needs that folder"),
+        (["/home/pyodide"], "Pyodide needs that folder"),
+        (["/data", "/data/sub"], "one is inside the other"),
+    ],
+)
+def test_persist_folders_pyodide_needs_or_that_overlap_are_refused(
+    paths: list[str], message: str
+) -> None:
+    with pytest.raises(BuildError, match=message):
+        bundle.parse_persist(paths)
+
+
+def test_persist_folders_go_into_the_manifest(tmp_path: Path) -> None:
+    assert bundle.parse_persist(["/data/", "//data", "/srv/uploads"]) == ["/data", "/srv/uploads"]
+    source = tmp_path / "code"
+    source.mkdir()
+    (source / "hello.py").write_text("def app(environ, start_response):\n    return []\n")
+    manifest = bundle.build("hello:app", tmp_path / "site", source, persist=["/data"])
+    assert manifest["persist"] == ["/data"]
