@@ -9,18 +9,20 @@ Pyodide having no threads.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 from typing import Any
 
 from .._log import logger
-from ..model import plain_response, read_sync
+from ..model import SyncByteStream, plain_response, read_sync
 from ..runner import AppRunner
 from .cookies import Cookie, CookieJar, Initiator, SiteContext, fetch_context
 from .source import request_from_fetch, to_fetch_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from .._detect import Interface
     from .._types import LifespanMode
@@ -128,11 +130,20 @@ class BrowserHandler:
         is read at once instead: a ReadableStream costs every response turns of Pyodide's
         event loop, for nothing when all of it is there.
         """
-        response = await self.runner.respond(request, stream=True)
+        if self.interface != "wsgi":
+            return await self.runner.respond(request, stream=True)
+        # One context for the app's call and its body, as on a server's thread: Flask's
+        # stream_with_context enters the request context in contextvars while the view
+        # runs and leaves it when the body ends, and a context token works only in the
+        # very Context it was made in (each pull of the page's reader is a task of its own).
+        context = contextvars.copy_context()
+        call = self.runner.respond(request, stream=True)
+        response = await asyncio.create_task(call, context=context)  # type: ignore[call-arg,unused-ignore]  # 3.11+; Pyodide is 3.14
         body = response.body
-        known_length = response.header("content-length") is not None
-        if type(body) is not bytes and self.interface == "wsgi" and known_length:
-            response.body = read_sync(body)  # type: ignore[arg-type]
+        if type(body) is not bytes:
+            in_context = InContext(body, context)  # type: ignore[arg-type]
+            known_length = response.header("content-length") is not None
+            response.body = read_sync(in_context) if known_length else in_context
         return response
 
     async def startup(self) -> bool:
@@ -264,3 +275,25 @@ def request_context(fetch_request: Any, initiator: str | None = None) -> SiteCon
         sec_fetch_site=header("sec-fetch-site"),
         initiator=parse_initiator(initiator),
     )
+
+
+class InContext(SyncByteStream):
+    """A WSGI body read and closed in the Context the app was called in."""
+
+    __slots__ = ("body", "context")
+
+    def __init__(self, body: SyncByteStream, context: contextvars.Context) -> None:
+        self.body = body
+        self.context = context
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = self.context.run(iter, self.body)
+        while True:
+            try:
+                chunk = self.context.run(next, chunks)
+            except StopIteration:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        self.context.run(self.body.close)

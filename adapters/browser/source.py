@@ -96,23 +96,10 @@ def readable_stream(body: SyncByteStream | AsyncByteStream) -> Any:
     from js import Error, Object, ReadableStream
     from pyodide.ffi import create_proxy, to_js
 
-    chunks: Any = body.__aiter__() if isinstance(body, AsyncByteStream) else iter(body)
+    reader = _BodyReader(body)
+    next_chunk, close_body = reader.next_chunk, reader.close
     reading: list[asyncio.Future[bytes]] = []  # the chunk a pull is waiting for, if any
     released = False
-
-    async def next_chunk() -> bytes:
-        if isinstance(body, AsyncByteStream):
-            return await chunks.__anext__()  # type: ignore[no-any-return]
-        try:
-            return next(chunks)  # type: ignore[no-any-return]
-        except StopIteration:
-            raise StopAsyncIteration from None
-
-    async def close_body() -> None:
-        if isinstance(body, AsyncByteStream):
-            await body.aclose()
-        else:
-            body.close()
 
     async def pull(controller: Any) -> None:
         waiting = asyncio.ensure_future(next_chunk())
@@ -160,3 +147,25 @@ def readable_stream(body: SyncByteStream | AsyncByteStream) -> Any:
         dict_converter=Object.fromEntries,
     )
     return ReadableStream.new(source)
+
+
+class _BodyReader:
+    """A response body, chunk by chunk, for the pulls of a ReadableStream."""
+
+    def __init__(self, body: SyncByteStream | AsyncByteStream) -> None:
+        self.body = body
+        self.chunks: Any = body.__aiter__() if isinstance(body, AsyncByteStream) else iter(body)
+
+    async def next_chunk(self) -> bytes:
+        if isinstance(self.body, AsyncByteStream):
+            return await self.chunks.__anext__()  # type: ignore[no-any-return]
+        try:
+            return next(self.chunks)  # type: ignore[no-any-return]
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def close(self) -> None:
+        if isinstance(self.body, AsyncByteStream):
+            await self.body.aclose()
+        else:
+            self.body.close()

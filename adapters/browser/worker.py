@@ -83,6 +83,33 @@ def setup_logging() -> None:
         root.addHandler(handler)
 
 
+def sleep_without_stack_switching() -> None:
+    """Keep ``time.sleep`` working where Pyodide's own cannot.
+
+    Pyodide's ``time.sleep`` suspends WebAssembly (JSPI) when it believes it can. In a
+    worker restored from a memory snapshot it believes so but cannot, and raised
+    "WebAssembly stack switching not supported" (a Flask event stream answered 500). A
+    probe finds out once; where it fails, ``time.sleep`` waits the plain way (it holds
+    the worker meanwhile, as any synchronous code does).
+    """
+    import asyncio
+    import time
+
+    try:
+        from pyodide import webloop
+        from pyodide.ffi import can_run_sync, run_sync
+    except ImportError:  # not in Pyodide
+        return
+    if not can_run_sync():
+        return  # Pyodide's sleep already takes the plain way
+    probe = asyncio.sleep(0)
+    try:
+        run_sync(probe)
+    except Exception:  # a JS Error of any kind: no stack switching here
+        probe.close()
+        time.sleep = webloop._orig_sleep
+
+
 async def create_handler(
     settings: str | Mapping[str, Any],
     jar_text: str | None = None,
@@ -100,6 +127,7 @@ async def create_handler(
     Raises BootError when the app cannot start.
     """
     setup_logging()
+    sleep_without_stack_switching()
     parsed = parse_settings(settings)
     fixed = parsed.get("env", {}).get("values", {})
     apply_env({**fixed, **(env or {})})

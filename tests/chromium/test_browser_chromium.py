@@ -369,6 +369,34 @@ def test_json_api_through_the_worker(page: Any, server: StaticServer) -> None:
     assert missing["status"] == 404
 
 
+@pytest.mark.parametrize("site", ["flask", "flask-snapshot"])
+def test_a_wsgi_generator_that_sleeps_streams_in_both_kinds_of_bundle(
+    page: Any, server: StaticServer, site: str
+) -> None:
+    """Flask's event stream calls time.sleep between events: in a worker booted from a
+    snapshot as in one booted plainly, the events arrive one by one, not a 500."""
+    open_app(page, server, site)
+    got = page.evaluate(
+        """async () => {
+            const started = performance.now();
+            const response = await fetch("./api/ticks?count=3&interval=0.3");
+            const reader = response.body.getReader();
+            const arrivals = [];
+            let text = "";
+            for (;;) {
+                const { done, value } = await reader.read();
+                if (done) break;
+                text += new TextDecoder().decode(value);
+                arrivals.push(performance.now() - started);
+            }
+            return { status: response.status, text, arrivals };
+        }"""
+    )
+    assert got["status"] == 200, got["text"]
+    assert got["text"].count("data:") == 3
+    assert got["arrivals"][-1] - got["arrivals"][0] >= 500, "two sleeps of 0.3 s between"
+
+
 def test_streamed_response_arrives_in_pieces(page: Any, server: StaticServer) -> None:
     open_app(page, server, "stream")
     pieces = page.evaluate(

@@ -250,6 +250,8 @@ def test_wsgi_generators_stream_while_the_app_produces_them(runs: dict[str, Pyod
     assert found["produced"] == ["first", "second", "third"]
     assert found["closed"] is True
     assert found["sized_is_whole"] is True  # Content-Length: no stream needed
+    # every pull is a task of its own; the generator still sees its request throughout
+    assert "".join(found["in_context"]) == "t0;t1;t2;"
 
 
 def test_asgi_crash_after_streaming_started_errors_the_stream(

@@ -10,7 +10,7 @@ for the linters only); `await` at the top level is Pyodide's `runPythonAsync`.
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, request, stream_with_context, url_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # in Pyodide these are prelude.py's and notes_checks.py's, which run first
@@ -115,6 +115,17 @@ produced: list[str] = []
 closed: list[bool] = []
 
 
+@app.get("/context-stream")
+def context_stream() -> Response:
+    """Flask's stream_with_context: the request is there for every chunk, then torn down."""
+
+    def pieces() -> Iterator[str]:
+        for number in range(3):
+            yield f"{request.args.get('tag', '')}{number};"
+
+    return Response(stream_with_context(pieces()), mimetype="text/plain")
+
+
 def generator_app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
     """A streamed body: each chunk is made when the reader asks for it."""
     start_response("200 OK", [("Content-Type", "text/plain")])
@@ -153,6 +164,11 @@ async def streaming() -> dict[str, Any]:
     out["sized_crash"] = await fetch(BrowserHandler(sized_crash, interface="wsgi"), "/")
     whole = await handle(BrowserHandler(sized, interface="wsgi"), "/")
     out["sized_is_whole"] = (await whole.text()) == "whol"
+    in_context = await handle(BrowserHandler(app, interface="wsgi"), "/context-stream?tag=t")
+    try:
+        out["in_context"] = await read_stream(in_context.body.getReader())
+    except Exception as error:  # the stream errored: the app failed mid-body
+        out["in_context"] = repr(error)
     return out
 
 
