@@ -55,6 +55,8 @@ let lastChosen = null; // the build the last boot attempt used
 let devClient = null; // `adapters browser dev`: the reload script's URL (bundle.json "dev")
 let outside = null; // bundle.json "mirrors" and "stand_ins", once a manifest was read
 let persisted = null; // the Pyodide whose bundle.json "persist" folders live in IndexedDB
+let websocketShim = null; // bundle.json "websockets": the page-side WebSocket's URL
+let bundleFiles = new Set(); // the running build's files (bundle.json "files"), as URLs
 let pendingFlush = Promise.resolve();
 const networkFetch = self.fetch.bind(self);
 let state = { phase: "idle", step: "", error: null, started: 0, ready: 0 };
@@ -390,6 +392,8 @@ async function boot() {
   const settings = chosen.settings;
   devClient = typeof settings.dev?.client === "string" ? new URL(settings.dev.client, SITE).href : null;
   outside = outsideRules(settings);
+  websocketShim = typeof settings.websockets?.shim === "string" ? new URL(settings.websockets.shim, SITE).href : null;
+  bundleFiles = new Set((settings.files ?? []).map((file) => new URL(file.path, SITE).href));
   const cache = await caches.open(CACHE_PREFIX + chosen.build);
   if (!chosen.cached) {
     await cache.put(MANIFEST_URL, new Response(settingsText, { headers: { "content-type": "application/json" } }));
@@ -588,13 +592,29 @@ function escapeHtml(text) {
 // `adapters browser dev` reloads the app's pages when their code changes: the worker
 // adds its dev server's small script to every HTML page a navigation gets (the app's
 // Content-Security-Policy may refuse it; the page then has to be reloaded by hand).
-function withDevClient(response, build) {
-  if (devClient === null || !response.body) return response;
+function withDevClient(response, build, shim = true) {
+  const shimUrl = shim ? websocketShim : null;
+  if ((devClient === null && shimUrl === null) || !response.body) return response;
   if (!(response.headers.get("content-type") ?? "").toLowerCase().startsWith("text/html")) return response;
-  const tag = new TextEncoder().encode(
+  const encoder = new TextEncoder();
+  const tail = devClient === null ? null : encoder.encode(
     `\n<script src="${escapeHtml(devClient)}" data-adapters-build="${escapeHtml(build ?? "")}"></script>\n`,
   );
-  const body = response.body.pipeThrough(new TransformStream({ flush: (controller) => controller.enqueue(tag) }));
+  const head = shimUrl === null ? null : encoder.encode(
+    `<script src="${escapeHtml(shimUrl)}" data-adapters-scope="${escapeHtml(SCOPE)}"></script>`,
+  );
+  let first = true;
+  const body = response.body.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      if (first && head !== null) controller.enqueue(insertEarly(chunk, head));
+      else controller.enqueue(chunk);
+      first = false;
+    },
+    flush(controller) {
+      if (first && head !== null) controller.enqueue(head);
+      if (tail !== null) controller.enqueue(tail);
+    },
+  }));
   const headers = new Headers(response.headers);
   headers.delete("content-length");
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
@@ -602,6 +622,20 @@ function withDevClient(response, build) {
 
 // The error page under `adapters browser dev` runs the reload script and its event stream.
 const devPageCsp = (origin) => `${OWN_PAGE_CSP}; script-src ${origin}; connect-src ${origin}`;
+
+// The WebSocket stand-in must run before the page's own scripts: right after <head>
+// (or the doctype) in the first chunk, never before the doctype (quirks mode).
+function insertEarly(chunk, tag) {
+  const text = new TextDecoder("latin1").decode(chunk.subarray(0, 4096));
+  const head = /<head(\s[^>]*)?>/i.exec(text);
+  const doctype = /^\s*<!doctype[^>]*>/i.exec(text);
+  const at = head ? head.index + head[0].length : doctype ? doctype[0].length : 0;
+  const joined = new Uint8Array(chunk.length + tag.length);
+  joined.set(chunk.subarray(0, at), 0);
+  joined.set(tag, at);
+  joined.set(chunk.subarray(at), at + tag.length);
+  return joined;
+}
 
 function bootErrorResponse(request) {
   const message = state.error ?? "unknown error";
@@ -621,7 +655,7 @@ pre{white-space:pre-wrap;background:#ffebee;border:1px solid #ef9a9a;padding:.75
 <pre id="adapters-boot-error">${escapeHtml(message)}</pre>
 <p>Reload to try again. Details are in the browser console (the service worker's log).</p></body></html>`;
     const page = new Response(html, { status: 503, headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
-    return withDevClient(page, lastChosen?.build);
+    return withDevClient(page, lastChosen?.build, false);
   }
   return new Response(`The app could not start: ${message}\n`, {
     status: 503,
@@ -693,7 +727,7 @@ async function answer(event) {
     } catch {
       // the event is no longer active: the saves still run
     }
-    if (request.mode === "navigate" && devClient !== null) return withDevClient(response, running);
+    if (request.mode === "navigate") return withDevClient(response, running);
     return response;
   } catch (error) {
     console.error(`adapters: answering ${request.method} ${request.url} failed`, error);
@@ -724,6 +758,17 @@ function outsideAnswer(rules, request) {
   }
   if (rules.standIns.some((prefix) => url.startsWith(prefix))) return { standIn: true };
   return null;
+}
+
+// A file of the bundle's own a page of the app loads (the WebSocket stand-in): from the
+// running build's cache, so that it loads offline too.
+async function answerBundleFile(request) {
+  const cache = running === null ? null : await caches.open(CACHE_PREFIX + running);
+  const cached = cache ? await cache.match(request.url) : undefined;
+  if (cached) return cached;
+  const response = await networkFetch(request);
+  if (response.ok && cache) await cache.put(request.url, response.clone());
+  return response;
 }
 
 async function answerOutside(request, known) {
@@ -771,6 +816,10 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (!request.url.startsWith(SCOPE)) {
     // Outside the app: the network, but for the CDN files the bundle keeps (GET only).
+    if (request.method === "GET" && bundleFiles.has(request.url)) {
+      event.respondWith(answerBundleFile(request));
+      return;
+    }
     if (request.method !== "GET" || request.url.startsWith(SITE.href)) return;
     if (outside !== null && outsideAnswer(outside, request) === null) return;
     event.respondWith(answerOutside(request, outside));
@@ -779,7 +828,26 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(answer(event));
 });
 
+// A page's WebSocket for the app (websocket-shim.js): the channel's port carries it.
+async function openWebSocket(event, port) {
+  let handler;
+  try {
+    handler = await ensureBooted();
+  } catch {
+    port.postMessage({ type: "close", code: 1006, reason: "", accepted: false });
+    return;
+  }
+  const url = String(event.data.url ?? "");
+  const protocols = Array.isArray(event.data.protocols) ? event.data.protocols.map(String) : [];
+  await handler.websocket(url, JSON.stringify(protocols), port, event.origin || null);
+}
+
 self.addEventListener("message", (event) => {
+  if (event.data?.type === "adapters-websocket" && event.ports?.[0]) {
+    // waitUntil keeps the worker alive while the connection is open (browsers cap it)
+    event.waitUntil(openWebSocket(event, event.ports[0]).catch((error) => console.error("adapters: websocket", error)));
+    return;
+  }
   if (event.data?.type === "adapters-check-update") {
     const reply = (build) => event.source?.postMessage({ type: "adapters-update-checked", build: build ?? null });
     event.waitUntil(ensureBooted().then(() => updateInBackground()).then(reply, () => reply(null)));

@@ -129,6 +129,7 @@ WEB_FILES = ("sw.js", "snapshot.mjs", "index.html")
 SNAPSHOT_MAKER = "make-snapshot.mjs"
 SNAPSHOT_FILE = f"{RUNTIME_DIR}/snapshot.bin.gz"
 PYSCRIPT_FILES = ("pyscript.html",)
+WEBSOCKET_SHIM = "websocket-shim.js"
 DEV_CLIENT = "__adapters/dev/client.js"
 """Where `adapters browser dev` serves ``dev-client.js``, relative to the bundle; its
 event stream is beside it, at ``__adapters/dev/events``."""
@@ -242,8 +243,9 @@ DEFAULT_BASE_PATH = "/app"
 _SITE_META = '<meta name="adapters-site" content="./">'
 _SCOPE_META = '<meta name="adapters-scope" content="app/">'
 _OWN_NAMES = frozenset(
-    {RUNTIME_DIR, PYSCRIPT_DIR, VENDOR_DIR, MANIFEST, "sw.js", "snapshot.mjs", "index.html"}
-)
+    {RUNTIME_DIR, PYSCRIPT_DIR, VENDOR_DIR, MANIFEST, "sw.js", "snapshot.mjs", "index.html",
+     "websocket-shim.js"}
+)  # fmt: skip
 
 
 def scope_of(base_path: str) -> str:
@@ -383,6 +385,7 @@ def build(
     mirrors: Sequence[str] = (),
     bytecode: bool = True,
     persist: Sequence[str] = (),
+    websockets: bool = False,
 ) -> dict[str, Any]:
     """Build the bundle; return its manifest (also written to ``out/bundle.json``).
 
@@ -409,6 +412,9 @@ def build(
             wheel_dirs, compiled,
         )  # fmt: skip
         _add_settings(manifest, out, env, persisted, extra_mirrors, dev)
+        if web and websockets:
+            copy_web_files(out, (WEBSOCKET_SHIM,))
+            manifest["websockets"] = {"shim": WEBSOCKET_SHIM}
         if web:
             copy_web_files(out, WEB_FILES)
             manifest["web"] = {
@@ -498,6 +504,8 @@ def add_build_identity(out: Path, manifest: dict[str, Any]) -> None:
     if manifest.get("snapshot"):
         paths.append(manifest["snapshot"]["file"])
     paths += [name for mirror in manifest.get("mirrors", []) for name in mirror["files"]]
+    if manifest.get("websockets"):
+        paths.append(manifest["websockets"]["shim"])
     known = {  # the wheels were hashed when they were read: not again
         wheel["file"]: (wheel["sha256"], wheel["size"])
         for wheel in manifest["wheels"]
@@ -658,6 +666,11 @@ def add_build_options(command: argparse.ArgumentParser, *, dev: bool = False) ->
         "twice as fast (needs Node.js; default: yes, skipped with a note without Node)",
     )  # fmt: skip
     command.add_argument(
+        "--websockets", action="store_true",
+        help="add a page-side WebSocket to the app's pages that carries connections to the "
+        "app's ASGI websockets in the service worker",
+    )  # fmt: skip
+    command.add_argument(
         "--persist", action="append", default=[], metavar="FOLDER",
         help="a folder of the app's (like /data) kept in the browser's IndexedDB, so the "
         "files the app writes there outlive the worker (repeat)",
@@ -709,7 +722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.app, args.out, args.path, requirements, args.base_path, args.refresh,
             web=args.web, pyscript=args.pyscript, env=env, snapshot=args.snapshot,
             include=args.include, wheel_dirs=args.wheels, mirrors=args.mirror,
-            bytecode=args.bytecode, persist=args.persist,
+            bytecode=args.bytecode, persist=args.persist, websockets=args.websockets,
         )  # fmt: skip
     except BuildError as error:
         log(f"error: {error}")

@@ -43,6 +43,7 @@ class DevOptions:
     mirrors: Sequence[str] = ()
     bytecode: bool = True
     persist: Sequence[str] = ()
+    websockets: bool = False
 
 
 @dataclass
@@ -65,6 +66,7 @@ class DevLoop:
             options.refresh, web=True, env=parse_env(options.env, options.secret_env),
             include=options.include, dev=True, wheel_dirs=options.wheel_dirs,
             mirrors=options.mirrors, bytecode=options.bytecode, persist=options.persist,
+            websockets=options.websockets,
         )  # fmt: skip
         self.build_id = str(manifest["build"])
         return self.build_id

@@ -13,8 +13,10 @@ import asyncio
 import contextvars
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._log import logger
+from .._paths import encode_path
 from ..model import SyncByteStream, plain_response, read_sync
 from ..runner import AppRunner
 from .cookies import Cookie, CookieJar, Initiator, SiteContext, fetch_context
@@ -145,6 +147,69 @@ class BrowserHandler:
             known_length = response.header("content-length") is not None
             response.body = read_sync(in_context) if known_length else in_context
         return response
+
+    async def websocket(
+        self, url: str, protocols_json: str, port: Any, origin: str | None = None
+    ) -> None:
+        """Run the app's websocket for `url` over `port`, a MessagePort from the page's
+        shim (``websocket.py``); returns when the connection ends."""
+        from js import Object
+        from pyodide.ffi import create_proxy, to_js
+
+        from .._policy import mount
+        from ..asgi import build_scope, routes_below_root_path
+        from ..model import Request
+        from .websocket import run_session, websocket_scope
+
+        def post(message: dict[str, Any]) -> None:
+            port.postMessage(to_js(message, dict_converter=Object.fromEntries))
+
+        protocols = [str(p) for p in _json(protocols_json) or [] if isinstance(p, str)]
+        if self.interface != "asgi" or not url.startswith(scope_url(url, self.base_path)):
+            logger().warning("No websocket for %s: only an ASGI app under its scope has them", url)
+            post({"type": "close", "code": 1006, "reason": "", "accepted": False})
+            port.close()
+            return
+        incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+        def arrived(event: Any) -> None:
+            data = event.data
+            kind = str(getattr(data, "type", ""))
+            body = getattr(data, "data", None)
+            if kind == "bytes" and body is not None:
+                body = body.to_bytes() if hasattr(body, "to_bytes") else bytes(body)
+            elif kind == "text":
+                body = str(body)
+            code, reason = getattr(data, "code", None), getattr(data, "reason", None)
+            incoming.put_nowait({"type": kind, "data": body, "code": code, "reason": reason})
+
+        listener = create_proxy(arrived)
+        port.onmessage = listener
+        parts = urlsplit(url)
+        headers = [("host", parts.netloc), ("upgrade", "websocket"), ("connection", "Upgrade")]
+        headers.append(("sec-websocket-version", "13"))
+        if origin:
+            headers.append(("origin", origin))
+        if protocols:
+            headers.append(("sec-websocket-protocol", ", ".join(protocols)))
+        cookie = self.jar.header_for(url)
+        if cookie:
+            headers.append(("cookie", cookie))
+        scheme = parts.scheme or "https"
+        request = Request(
+            "GET", encode_path(parts.path or "/"), parts.query.encode("latin-1", "replace"),
+            headers, b"", scheme, (parts.hostname or "localhost", parts.port or 443), None, "",
+        )  # fmt: skip
+        if self.base_path:
+            mount(request, self.base_path)
+        root_in_path = not routes_below_root_path(self.app)
+        http_scope = build_scope(request, self.runner.state, root_in_path)
+        try:
+            await run_session(self.app, websocket_scope(http_scope, protocols), incoming, post)
+        finally:
+            port.onmessage = None
+            listener.destroy()
+            port.close()
 
     async def startup(self) -> bool:
         """Run the ASGI lifespan startup now (at boot) rather than on the first request.

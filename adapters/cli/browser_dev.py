@@ -152,7 +152,7 @@ def main(argv: Sequence[str]) -> int:
         base_path=arguments.base_path, include=arguments.include, env=arguments.env,
         secret_env=arguments.secret_env, refresh=arguments.refresh,
         wheel_dirs=arguments.wheels, mirrors=arguments.mirror, bytecode=arguments.bytecode,
-        persist=arguments.persist,
+        persist=arguments.persist, websockets=arguments.websockets,
     )  # fmt: skip
     announcer = BuildAnnouncer()
     loop = DevLoop(options, announcer.announce, interval=max(arguments.interval, 0.05))

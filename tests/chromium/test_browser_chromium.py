@@ -93,6 +93,16 @@ class StaticServer:
 # --- Bundles ---------------------------------------------------------------------------
 
 
+def serving(root: Path) -> Iterator[StaticServer]:
+    """Serve `root` until the generator is closed (a fixture's body), then remove it."""
+    server = StaticServer(root)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def _build(out: Path, app: str, path: Path, *extra: str) -> None:
     command = [
         sys.executable, "-m", "adapters.browser", "build", app, "--path", str(path),

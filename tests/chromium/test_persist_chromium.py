@@ -6,7 +6,6 @@ the worker (Pyodide's file system lives in the worker's memory).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from .test_browser_chromium import (
     StaticServer,
     _build,
     open_app,
+    serving,
     stop_service_workers,
 )
 from .test_offline_chromium import playwright  # noqa: F401 - the fixture
@@ -33,12 +33,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
     root = tmp_path_factory.mktemp("persist-sites")
     _build(root / "kept", APP, STREAM_APP_DIR, "--persist", "/data")
     _build(root / "plain", APP, STREAM_APP_DIR)
-    server = StaticServer(root)
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    yield from serving(root)
 
 
 @pytest.fixture
