@@ -56,7 +56,6 @@ let devClient = null; // `adapters browser dev`: the reload script's URL (bundle
 let outside = null; // bundle.json "mirrors" and "stand_ins", once a manifest was read
 let persisted = null; // the Pyodide whose bundle.json "persist" folders live in IndexedDB
 let websocketShim = null; // bundle.json "websockets": the page-side WebSocket's URL
-let bundleFiles = new Set(); // the running build's files (bundle.json "files"), as URLs
 let pendingFlush = Promise.resolve();
 const networkFetch = self.fetch.bind(self);
 let state = { phase: "idle", step: "", error: null, started: 0, ready: 0 };
@@ -393,7 +392,6 @@ async function boot() {
   devClient = typeof settings.dev?.client === "string" ? new URL(settings.dev.client, SITE).href : null;
   outside = outsideRules(settings);
   websocketShim = typeof settings.websockets?.shim === "string" ? new URL(settings.websockets.shim, SITE).href : null;
-  bundleFiles = new Set((settings.files ?? []).map((file) => new URL(file.path, SITE).href));
   const cache = await caches.open(CACHE_PREFIX + chosen.build);
   if (!chosen.cached) {
     await cache.put(MANIFEST_URL, new Response(settingsText, { headers: { "content-type": "application/json" } }));
@@ -816,7 +814,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (!request.url.startsWith(SCOPE)) {
     // Outside the app: the network, but for the CDN files the bundle keeps (GET only).
-    if (request.method === "GET" && bundleFiles.has(request.url)) {
+    if (request.method === "GET" && websocketShim !== null && request.url === websocketShim) {
       event.respondWith(answerBundleFile(request));
       return;
     }

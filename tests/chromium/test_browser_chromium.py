@@ -354,6 +354,27 @@ def test_service_worker_floor(page: Any, server: StaticServer) -> None:
     )
 
 
+BARE_PYODIDE_PAGE = """<!doctype html><title>bare</title><script type="module">
+const { loadPyodide } = await import("../flask/pyodide/pyodide.mjs");
+const pyodide = await loadPyodide({
+  indexURL: "../flask/pyodide/", lockFileURL: "../flask/pyodide/pyodide-lock.json",
+});
+window.answer = pyodide.runPython("6 * 7");
+window.bootMs = performance.now();  // since the page opened
+</script>"""
+
+
+def test_bare_pyodide_boot_floor(page: Any, server: StaticServer) -> None:
+    """The start-up floor: a page that only boots Pyodide from the bundle's runtime (no
+    packages, no worker, no app). The app's first page is measured against it."""
+    bare = server.root / "bare"
+    bare.mkdir(exist_ok=True)
+    (bare / "index.html").write_text(BARE_PYODIDE_PAGE)
+    page.goto(f"{server.url}/bare/index.html")
+    page.wait_for_function("window.answer === 42", timeout=BOOT_TIMEOUT_MS)
+    record_timing("bare_pyodide_page_boot", {"seconds": page.evaluate("window.bootMs") / 1000})
+
+
 def test_binary_download_arrives_intact(page: Any, server: StaticServer) -> None:
     open_app(page, server, "flask")
     answer = fetch_in_page(page, "./icon.png")
