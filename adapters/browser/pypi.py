@@ -1,8 +1,10 @@
-"""The app's dependencies as wheels for Pyodide, from PyPI through ``pip download``.
+"""The app's dependencies as wheels for Pyodide, from PyPI, resolved by pip.
 
-pip resolves for the Pyodide platform tag (pure wheels or ``pyemscripten`` ones), builds
-a pure wheel for a package whose C speedups are optional (markupsafe), explains a
-package that has no Pyodide wheel, and the result is cached by the requirement list.
+pip resolves for the Pyodide platform tag (pure wheels or ``pyemscripten`` ones) and says
+what it chose in its JSON installation report (``report``: fetched in parallel, each
+file checked against the index's hash); this module builds a pure wheel for a package
+whose C speedups are optional (markupsafe), explains what cannot be had, and caches the
+result by the requirement list.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from .errors import BuildError, log
 from .markers import parse_requirement
+from .report import fetch_all, read_report
 from .target import ABI_TAGS, PLATFORM_TAG, PYODIDE_VERSION, PYTHON_VERSION
 
 PURE_FALLBACKS = frozenset({"markupsafe"})
@@ -64,7 +67,8 @@ def download_wheels(
     wheel_dirs: Sequence[Path] = (),
     distribution: DistributionSource | None = None,
 ) -> None:
-    """``pip download`` for the Pyodide platform; build pure fallbacks when needed.
+    """Resolve with pip for the Pyodide platform (its JSON installation report), fetch the
+    wheels it chose into ``dest``; build pure fallbacks when needed.
 
     ``wheel_dirs`` are folders of wheels taken before PyPI (Pyodide's own packages from its
     release, wheels built locally); a wheel there with the file name of one of Pyodide's
@@ -81,18 +85,28 @@ def download_wheels(
         tags += ["--find-links", str(folder)]
     built: set[str] = set()
     started = time.monotonic()
+    report = dest / ".pip-report.json"
     while True:
-        log(f"resolving {len(requirements)} requirements for {PLATFORM_TAG} (pip download)")
+        log(f"resolving {len(requirements)} requirements for {PLATFORM_TAG} (pip's report)")
+        # --target only makes pip accept the platform options; --dry-run writes nothing
         result = _pip(
             [
-                "download", "--only-binary=:all:", *tags, "--progress-bar", "off",
-                "--dest", str(dest), "--find-links", str(find_links), *requirements,
+                "install", "--dry-run", "--ignore-installed", "--target", str(dest / ".none"),
+                "--only-binary=:all:", *tags, "--progress-bar", "off",
+                "--report", str(report), "--find-links", str(find_links), *requirements,
             ]
         )  # fmt: skip
         if result.returncode == 0:
-            check_distribution_files(dest, pyodide_packages)
-            count = len(list(dest.glob("*.whl")))
-            log(f"resolved {count} wheels in {time.monotonic() - started:.1f} s")
+            chosen = read_report(report)
+            report.unlink()
+            fetched = fetch_all(chosen, dest)
+            prefixes = tuple(folder.resolve().as_uri() + "/" for folder in wheel_dirs)
+            local = [
+                path for item, path in zip(chosen, fetched, strict=True)
+                if prefixes and item.url.startswith(prefixes)
+            ]  # fmt: skip
+            check_distribution_files(local, pyodide_packages)
+            log(f"resolved {len(chosen)} wheels in {time.monotonic() - started:.1f} s")
             return
         output = result.stdout + result.stderr
         missing = _NO_DISTRIBUTION.search(output)
@@ -156,10 +170,12 @@ def project_exists(name: str) -> bool:
     return _pip(["index", "versions", name]).returncode == 0
 
 
-def check_distribution_files(folder: Path, distribution: Distribution) -> None:
-    """A wheel named as one of Pyodide's own files must be that file: same SHA-256."""
+def check_distribution_files(wheels: Sequence[Path], distribution: Distribution) -> None:
+    """A wheel from a --wheels folder named as one of Pyodide's own files must be that
+    file: same SHA-256. (PyPI's files are checked against the index's own hashes; a pure
+    wheel there may share its name with Pyodide's repackaged copy, jinja2's does.)"""
     by_file = {entry["file_name"]: entry for entry in distribution.values()}
-    for wheel in folder.glob("*.whl"):
+    for wheel in wheels:
         entry = by_file.get(wheel.name)
         if entry is None:
             continue

@@ -154,3 +154,18 @@ def test_pips_answers_become_one_clear_cause(
     )
     with pytest.raises(BuildError, match=message):
         pypi.download_wheels(["a"], tmp_path, tmp_path)
+
+
+def test_a_pypi_wheel_named_like_pyodides_repackaged_copy_is_taken(
+    tmp_path: Path, source: Path
+) -> None:
+    """Pyodide repackages some pure wheels under PyPI's file name with other bytes
+    (jinja2): a file from PyPI is checked against PyPI's hash, not Pyodide's."""
+    jinja2 = stock_packages(pyodide_tarball(cache_dir()))["jinja2"]
+    (source / "hello.py").write_text(
+        "import jinja2\n\ndef app(environ, start_response):\n    return []\n"
+    )
+    status, stderr = build(tmp_path, source, "-r", f"jinja2=={jinja2['version']}", "--refresh")
+    assert status == 0, stderr
+    lock = json.loads((tmp_path / "site" / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["packages"]["jinja2"]["version"] == jinja2["version"]

@@ -1,0 +1,100 @@
+"""The resolution as pip's JSON installation report, and the wheels it names, fetched.
+
+``pip install --dry-run --report`` resolves exactly as ``pip download`` does but says
+what it chose in a documented format (https://pip.pypa.io/en/stable/reference/installation-report/):
+each distribution's file URL, its SHA-256 and its metadata. So the build reads pip's
+decision instead of the files pip happened to leave in a folder, checks every file it
+fetches against the hash the index published, and fetches them in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BuildError
+
+REPORT_VERSION = "1"
+PARALLEL_DOWNLOADS = 8
+
+
+@dataclass(frozen=True)
+class Chosen:
+    name: str
+    version: str
+    url: str
+    sha256: str | None
+
+    @property
+    def file_name(self) -> str:
+        return urllib.parse.unquote(urllib.parse.urlsplit(self.url).path.rsplit("/", 1)[-1])
+
+
+def read_report(path: Path) -> list[Chosen]:
+    """The distributions pip chose, from its installation report."""
+    try:
+        report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BuildError(f"pip wrote no readable installation report ({error})") from None
+    if str(report.get("version")) != REPORT_VERSION:
+        raise BuildError(f"pip's installation report has version {report.get('version')!r}")
+    chosen = []
+    for item in report.get("install", []):
+        info = item.get("download_info") or {}
+        hashes = (info.get("archive_info") or {}).get("hashes") or {}
+        metadata = item.get("metadata") or {}
+        url = str(info.get("url", ""))
+        if not url.endswith(".whl"):
+            raise BuildError(f"pip chose {url or 'an unnamed file'}, which is not a wheel")
+        chosen.append(
+            Chosen(
+                str(metadata.get("name")), str(metadata.get("version")), url, hashes.get("sha256")
+            )
+        )
+    return chosen
+
+
+def fetch_all(chosen: list[Chosen], dest: Path) -> list[Path]:
+    """Each chosen wheel into ``dest``, checked against its published SHA-256."""
+    with ThreadPoolExecutor(PARALLEL_DOWNLOADS) as pool:
+        return list(pool.map(lambda item: fetch(item, dest), chosen))
+
+
+def fetch(item: Chosen, dest: Path) -> Path:
+    target = dest / item.file_name
+    partial = target.with_name(f".{target.name}.partial")
+    parts = urllib.parse.urlsplit(item.url)
+    try:
+        if parts.scheme == "file":
+            shutil.copyfile(urllib.request.url2pathname(parts.path), partial)
+        elif parts.scheme == "https":
+            headers = {"User-Agent": "adapters.browser"}
+            request = urllib.request.Request(item.url, headers=headers)  # noqa: S310 - https
+            with (
+                urllib.request.urlopen(request, timeout=120) as response,  # noqa: S310 - https
+                partial.open("wb") as out,
+            ):
+                shutil.copyfileobj(response, out, 1 << 20)
+        else:
+            raise BuildError(f"{item.name}: pip chose {item.url}, neither https nor a local file")
+    except (urllib.error.URLError, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise BuildError(f"cannot download {item.url}: {error}") from None
+    if item.sha256 is not None:
+        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+        if digest != item.sha256:
+            partial.unlink(missing_ok=True)
+            raise BuildError(
+                f"{item.url} does not match the SHA-256 the index gives "
+                f"({digest}, not {item.sha256})"
+            )
+    partial.replace(target)
+    return target
