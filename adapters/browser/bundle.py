@@ -612,7 +612,11 @@ def _build_into(
             for wheel in sorted(wheels, key=lambda w: w.key)
         ],
         "requirements": list(requirements),
-        "app_code": {"distribution": APP_DISTRIBUTION, "top_level": top_level},
+        "app_code": {
+            "distribution": APP_DISTRIBUTION,
+            "top_level": top_level,
+            "adapters_imports": sorted(own_imports),  # what decides the adapters wheel
+        },
         "builder": {"adapters": own_version()},
     }
     return manifest

@@ -9,6 +9,7 @@ stays served when a rebuild fails.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bundle import build, parse_env, read_requirements_file
-from .errors import BuildError, log
-from .rebuild import rebuild_app_code
+from .errors import log
+from .rebuild import NeedsFullBuild, rebuild_app_code
 from .watch import FileState, changed, files_state, folder_state
 
 Announce = Callable[[str, str], None]
@@ -55,14 +56,15 @@ class DevLoop:
     _sources: FileState = field(default_factory=dict)
     _requirements: FileState = field(default_factory=dict)
 
-    def full_build(self) -> str:
-        """Build the whole bundle; return its build id (BuildError when it fails)."""
+    def full_build(self, into: Path | None = None) -> str:
+        """Build the whole bundle (into ``into``, default the served folder); return its
+        build id (BuildError when it fails)."""
         options = self.options
         requirements = list(options.requirements)
         for path in options.requirements_files:
             requirements += read_requirements_file(path)
         manifest = build(
-            options.app, options.out, options.source, requirements, options.base_path,
+            options.app, into or options.out, options.source, requirements, options.base_path,
             options.refresh, web=True, env=parse_env(options.env, options.secret_env),
             include=options.include, dev=True, wheel_dirs=options.wheel_dirs,
             mirrors=options.mirrors, bytecode=options.bytecode, persist=options.persist,
@@ -100,17 +102,21 @@ class DevLoop:
         started = time.monotonic()
         what = "the bundle" if full else "the app's code"
         try:
+            if not full:
+                try:
+                    manifest = rebuild_app_code(
+                        self.options.out, self.options.source, list(self.options.include)
+                    )
+                except NeedsFullBuild:
+                    full, what = True, "the bundle"
+                else:
+                    if manifest is None:
+                        log(f"  {_files(edited)} changed; the app's code is the same: no new build")
+                        return False
+                    self.build_id = str(manifest["build"])
             if full:
-                self.full_build()
-            else:
-                manifest = rebuild_app_code(
-                    self.options.out, self.options.source, list(self.options.include)
-                )
-                if manifest is None:
-                    log(f"  {_files(edited)} changed; the app's code is the same: no new build")
-                    return False
-                self.build_id = str(manifest["build"])
-        except (BuildError, OSError) as error:
+                self.replace_with_full_build()
+        except Exception as error:  # any failure: the last good build stays served
             log(f"error: rebuilding {what}: {error} (still serving build {self.build_id})")
             self.announce("build-error", str(error))
             return False
@@ -118,6 +124,23 @@ class DevLoop:
         log(f"rebuilt {what} in {elapsed:.0f} ms ({_files(edited)}): build {self.build_id}")
         self.announce("build", self.build_id)
         return True
+
+    def replace_with_full_build(self) -> None:
+        """A full build beside the served folder, swapped in only once it succeeded: a
+        failed one (a requirement with no Pyodide wheel) leaves the last good build."""
+        out = self.options.out
+        fresh, old = out.with_name(out.name + ".next"), out.with_name(out.name + ".old")
+        for folder in (fresh, old):
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            build_id = self.full_build(into=fresh)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        out.rename(old)
+        fresh.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+        self.build_id = build_id
 
     def run(self, stop: threading.Event) -> None:
         """Poll until ``stop`` is set."""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import log
+from .errors import BuildError, log
 from .nodejs import run_node_script
 from .target import PYODIDE_VERSION
 from .wheels import Wheel, sha256_of
@@ -58,7 +58,12 @@ def precompile(
             lock.write_text(json.dumps({"info": info, "packages": {}}))
             command = [node, str(WEB_SOURCES / COMPILER), str(runtime), str(lock)]
             command += [str(wheel.path) for wheel, _ in pending]
-            run_node_script(command, "compiling the wheels")
+            try:
+                run_node_script(command, "compiling the wheels")
+            except BuildError as error:
+                # Bytecode is only a faster start: a Node too old or broken costs that alone.
+                log(f"wheels not precompiled ({error}); --no-bytecode skips trying")
+                pending = []
         folder.mkdir(parents=True, exist_ok=True)
         for wheel, cached in pending:
             partial = cached.with_name(f".{cached.name}.partial")

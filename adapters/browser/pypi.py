@@ -100,7 +100,12 @@ def download_wheels(
             chosen = read_report(report)
             report.unlink()
             fetched = fetch_all(chosen, dest)
-            prefixes = tuple(folder.resolve().as_uri() + "/" for folder in wheel_dirs)
+            # pip names a local file by its absolute path, symlinks kept: both spellings
+            prefixes = tuple(
+                uri + "/"
+                for folder in wheel_dirs
+                for uri in {Path(os.path.abspath(folder)).as_uri(), folder.resolve().as_uri()}
+            )
             local = [
                 path for item, path in zip(chosen, fetched, strict=True)
                 if prefixes and item.url.startswith(prefixes)

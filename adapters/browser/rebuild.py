@@ -18,12 +18,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .appcode import app_code_names, gitignore_of
+from .appcode import app_code_names, app_python_files, gitignore_of
 from .errors import BuildError
 from .markers import canonical
+from .shipped import app_imports_of_package
 from .wheels import APP_DISTRIBUTION, app_wheel, read_wheel
 
 MANIFEST = "bundle.json"
+
+
+class NeedsFullBuild(BuildError):
+    """The edit changes more than the app's wheel: the adapters modules it imports."""
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -73,6 +78,9 @@ def rebuild_app_code(
         for name in entry.get("imports", [])
     }
     names, _ = app_code_names(source, module, include)
+    imports = sorted(app_imports_of_package(app_python_files(source, names), "adapters"))
+    if imports != manifest["app_code"].get("adapters_imports", []):
+        raise NeedsFullBuild("the app now imports other adapters modules: a full build")
     runtime = lock_path.parent
     with tempfile.TemporaryDirectory() as scratch:
         built, top_level = app_wheel(Path(scratch), source, provided, names, gitignore_of(source))

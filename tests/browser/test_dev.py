@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -302,3 +303,57 @@ def test_the_dev_command_serves_rebuilds_and_cleans_up(app_source: Path) -> None
     assert folder is not None, errors
     assert Path(folder.group(1)).name.startswith("adapters-dev-")
     assert not Path(folder.group(1)).exists(), "the temporary bundle is removed at the end"
+
+
+def test_a_requirement_that_cannot_be_had_leaves_the_served_bundle_whole(
+    app_source: Path, tmp_path: Path
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("")
+    heard: list[tuple[str, str]] = []
+    options = DevOptions(
+        app="hello:app", out=tmp_path / "site", source=app_source,
+        requirements_files=[requirements],
+    )  # fmt: skip
+    loop = DevLoop(options, lambda event, data: heard.append((event, data)), interval=0.01)
+    first = loop.full_build()
+    loop.start_watching()
+    requirements.write_text("numpy\n")  # resolves, then fails: one of Pyodide's own
+    assert loop.poll() is False
+    assert heard[-1][0] == "build-error" and "numpy is one of Pyodide's own" in heard[-1][1]
+    assert manifest_of(options.out)["build"] == first == loop.build_id
+    assert (options.out / "pyodide" / "pyodide-lock.json").is_file()
+    requirements.write_text("")
+    write_app(app_source, "version 3")
+    assert loop.poll() is True  # and the loop goes on from the bundle it kept
+    assert not (tmp_path / "site.next").exists() and not (tmp_path / "site.old").exists()
+
+
+def test_an_edit_that_imports_more_of_adapters_rebuilds_its_wheel_too(
+    built: Path, app_source: Path
+) -> None:
+    heard: list[tuple[str, str]] = []
+    options = DevOptions(app="hello:app", out=built, source=app_source)
+    loop = DevLoop(options, lambda event, data: heard.append((event, data)), interval=0.01)
+    loop.start_watching()
+    (app_source / "helpers.py").write_text(
+        "from adapters.compat import mangum\n\ndef greeting():\n    return 'x'\n"
+    )
+    assert loop.poll() is True and heard[-1][0] == "build"
+    manifest = manifest_of(built)
+    assert manifest["app_code"]["adapters_imports"] == ["adapters.compat", "adapters.compat.mangum"]
+    own = next(w["file"] for w in manifest["wheels"] if w["name"] == "webapp-adapters")
+    with zipfile.ZipFile(built / own) as archive:
+        assert "adapters/compat/mangum.py" in archive.namelist()
+
+
+def test_a_node_that_cannot_compile_costs_only_the_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_app(tmp_path / "src", f"unique {tmp_path.name}")  # a wheel no cache holds
+    monkeypatch.setattr(bundle, "find_node", lambda: "/bin/false")
+    manifest = bundle.build("hello:app", tmp_path / "site", tmp_path / "src")
+    assert "wheels not precompiled (compiling the wheels:" in capsys.readouterr().err
+    app = next(w["file"] for w in manifest["wheels"] if w["name"] == "app-code")
+    with zipfile.ZipFile(tmp_path / "site" / app) as archive:
+        assert not [n for n in archive.namelist() if n.endswith(".pyc")]
