@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import BuildError, log
 from .markers import parse_requirement
-from .report import fetch_all, read_report
+from .report import check_requires_python, fetch_all, read_report
 from .target import ABI_TAGS, PLATFORM_TAG, PYODIDE_VERSION, PYTHON_VERSION
 
 PURE_FALLBACKS = frozenset({"markupsafe"})
@@ -92,6 +92,7 @@ def download_wheels(
         result = _pip(
             [
                 "install", "--dry-run", "--ignore-installed", "--target", str(dest / ".none"),
+                "--ignore-requires-python",  # checked for Pyodide's Python below
                 "--only-binary=:all:", *tags, "--progress-bar", "off",
                 "--report", str(report), "--find-links", str(find_links), *requirements,
             ]
@@ -99,6 +100,7 @@ def download_wheels(
         if result.returncode == 0:
             chosen = read_report(report)
             report.unlink()
+            check_requires_python(chosen, PYTHON_VERSION)
             fetched = fetch_all(chosen, dest)
             # pip names a local file by its absolute path, symlinks kept: both spellings
             prefixes = tuple(

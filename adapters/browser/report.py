@@ -32,6 +32,7 @@ class Chosen:
     version: str
     url: str
     sha256: str | None
+    requires_python: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -54,11 +55,9 @@ def read_report(path: Path) -> list[Chosen]:
         url = str(info.get("url", ""))
         if not url.endswith(".whl"):
             raise BuildError(f"pip chose {url or 'an unnamed file'}, which is not a wheel")
-        chosen.append(
-            Chosen(
-                str(metadata.get("name")), str(metadata.get("version")), url, hashes.get("sha256")
-            )
-        )
+        name, version = str(metadata.get("name")), str(metadata.get("version"))
+        requires_python = metadata.get("requires_python")
+        chosen.append(Chosen(name, version, url, hashes.get("sha256"), requires_python))
     return chosen
 
 
@@ -98,3 +97,23 @@ def fetch(item: Chosen, dest: Path) -> Path:
             )
     partial.replace(target)
     return target
+
+
+def check_requires_python(chosen: list[Chosen], python_version: str) -> None:
+    """pip install checks Requires-Python against the build machine's Python, not the
+    target's (pip 23 passes the target only to ``pip download``), so the resolve runs
+    with ``--ignore-requires-python`` and the target's Python is checked here."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    for item in chosen:
+        if not item.requires_python:
+            continue
+        try:
+            allowed = SpecifierSet(item.requires_python)
+        except InvalidSpecifier:
+            continue  # pip ignores what it cannot read, and so do we
+        if not allowed.contains(python_version, prereleases=True):
+            raise BuildError(
+                f"{item.name} {item.version} requires Python {item.requires_python}, and "
+                f"Pyodide's is {python_version}: pin a version of {item.name} that supports it"
+            )

@@ -169,3 +169,15 @@ def test_a_pypi_wheel_named_like_pyodides_repackaged_copy_is_taken(
     assert status == 0, stderr
     lock = json.loads((tmp_path / "site" / "pyodide" / "pyodide-lock.json").read_text())
     assert lock["packages"]["jinja2"]["version"] == jinja2["version"]
+
+
+def test_a_package_that_needs_a_newer_python_than_the_build_machines(
+    tmp_path: Path, source: Path
+) -> None:
+    """Django 6 requires Python 3.12: Pyodide's 3.14 qualifies, the build machine's 3.11
+    must not be what is asked (pip install checks its own Python)."""
+    (source / "hello.py").write_text(
+        "import django\n\ndef app(environ, start_response):\n    return []\n"
+    )
+    status, stderr = build(tmp_path, source, "-r", "django==6.1.3", "--refresh")
+    assert status == 0, stderr

@@ -74,3 +74,13 @@ def test_an_url_that_is_neither_https_nor_a_file_is_refused(tmp_path: Path) -> N
 def test_no_report_at_all(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="no readable installation report"):
         read_report(tmp_path / "missing.json")
+
+
+def test_requires_python_is_checked_for_pyodides_python_not_this_machines() -> None:
+    from adapters.browser.report import check_requires_python
+
+    needs_new = Chosen("django", "6.1.3", "https://x/django-6.1.3-py3-none-any.whl", None, ">=3.12")
+    check_requires_python([needs_new], "3.14")  # this machine's 3.11 does not matter
+    capped = Chosen("old", "1.0", "https://x/old-1.0-py3-none-any.whl", None, "<3.13")
+    with pytest.raises(BuildError, match=r"old 1.0 requires Python <3.13, and Pyodide's is 3.14"):
+        check_requires_python([capped], "3.14")
