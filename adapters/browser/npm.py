@@ -45,8 +45,8 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "adapters-browser"
 
 
-def _fetch(url: str) -> bytes:
-    # Only https URLs reach here: the registry's, and the tarball address it gives.
+def download(url: str) -> bytes:
+    # Only https URLs reach here: the npm registry's and the wheel URLs pip reports.
     request = urllib.request.Request(url, headers={"User-Agent": "adapters.browser"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
@@ -77,7 +77,7 @@ def npm_tarball(cache: Path, package: str, version: str) -> Path:
     url = f"{NPM_REGISTRY}/{package}/{version}"
     log(f"{label}: reading {url}")
     try:
-        dist = json.loads(_fetch(url))["dist"]
+        dist = json.loads(download(url))["dist"]
         expected, tarball_url = str(dist["integrity"]), str(dist["tarball"])
     except (ValueError, KeyError, TypeError) as error:
         raise BuildError(f"unexpected npm metadata from {url}: {error!r}") from None
@@ -85,7 +85,7 @@ def npm_tarball(cache: Path, package: str, version: str) -> Path:
         raise BuildError(f"unexpected npm metadata from {url}: {dist!r}")
     started = time.monotonic()
     log(f"{label}: downloading {tarball_url}")
-    data = _fetch(tarball_url)
+    data = download(tarball_url)
     if _integrity(data) != expected:
         raise BuildError(f"{tarball_url} does not match its registry integrity {expected}")
     elapsed = time.monotonic() - started

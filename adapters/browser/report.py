@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BuildError
+from .npm import download
 
 REPORT_VERSION = "1"
 PARALLEL_DOWNLOADS = 8
@@ -75,16 +75,10 @@ def fetch(item: Chosen, dest: Path) -> Path:
         if parts.scheme == "file":
             shutil.copyfile(urllib.request.url2pathname(parts.path), partial)
         elif parts.scheme == "https":
-            headers = {"User-Agent": "adapters.browser"}
-            request = urllib.request.Request(item.url, headers=headers)  # noqa: S310 - https
-            with (
-                urllib.request.urlopen(request, timeout=120) as response,  # noqa: S310 - https
-                partial.open("wb") as out,
-            ):
-                shutil.copyfileobj(response, out, 1 << 20)
+            partial.write_bytes(download(item.url))  # the npm tarballs' downloader
         else:
             raise BuildError(f"{item.name}: pip chose {item.url}, neither https nor a local file")
-    except (urllib.error.URLError, OSError) as error:
+    except OSError as error:
         partial.unlink(missing_ok=True)
         raise BuildError(f"cannot download {item.url}: {error}") from None
     if item.sha256 is not None:

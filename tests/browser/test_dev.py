@@ -176,9 +176,10 @@ def test_the_loop_announces_each_build_and_each_failed_rebuild(
     assert manifest_of(options.out)["build"] == loop.build_id  # the last good build stays
 
 
-def test_the_loop_rebuilds_everything_when_a_requirements_file_changes(
+def loop_with_requirements(
     app_source: Path, tmp_path: Path
-) -> None:
+) -> tuple[DevLoop, Path, list[tuple[str, str]]]:
+    """A loop over the app with an empty requirements file; what it announces is kept."""
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("")
     heard: list[tuple[str, str]] = []
@@ -187,6 +188,13 @@ def test_the_loop_rebuilds_everything_when_a_requirements_file_changes(
         requirements_files=[requirements],
     )  # fmt: skip
     loop = DevLoop(options, lambda event, data: heard.append((event, data)), interval=0.01)
+    return loop, requirements, heard
+
+
+def test_the_loop_rebuilds_everything_when_a_requirements_file_changes(
+    app_source: Path, tmp_path: Path
+) -> None:
+    loop, requirements, heard = loop_with_requirements(app_source, tmp_path)
     loop.full_build()
     loop.start_watching()
     requirements.write_text("no such package here ===\n")
@@ -308,14 +316,8 @@ def test_the_dev_command_serves_rebuilds_and_cleans_up(app_source: Path) -> None
 def test_a_requirement_that_cannot_be_had_leaves_the_served_bundle_whole(
     app_source: Path, tmp_path: Path
 ) -> None:
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("")
-    heard: list[tuple[str, str]] = []
-    options = DevOptions(
-        app="hello:app", out=tmp_path / "site", source=app_source,
-        requirements_files=[requirements],
-    )  # fmt: skip
-    loop = DevLoop(options, lambda event, data: heard.append((event, data)), interval=0.01)
+    loop, requirements, heard = loop_with_requirements(app_source, tmp_path)
+    options = loop.options
     first = loop.full_build()
     loop.start_watching()
     requirements.write_text("numpy\n")  # resolves, then fails: one of Pyodide's own
