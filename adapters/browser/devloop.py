@@ -143,8 +143,8 @@ class DevLoop:
         self.build_id = build_id
 
     def run(self, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set."""
-        self.start_watching()
+        """Poll until ``stop`` is set; `start_watching` must have run (before the server
+        says it is up, so that no edit made from then on is taken for the starting state)."""
         while not stop.wait(self.interval):
             self.poll()
 

@@ -162,6 +162,7 @@ def main(argv: Sequence[str]) -> int:
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         announcer.build = loop.full_build()
+        loop.start_watching()
         server = make_dev_server(out, arguments.host, arguments.port, announcer)
         host, port = arguments.host, server.server_address[1]
         scope = arguments.base_path.strip("/")
