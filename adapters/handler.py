@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .wsgi import EnvironHook
 
     ResponseMode = Literal["buffered", "streaming"]
+    Startup = Literal["first-request", "init"]
     T = TypeVar("T")
 
 RESPONSE_MODE_VARIABLE = "ADAPTERS_RESPONSE_MODE"
@@ -67,6 +68,12 @@ class LambdaHandler:
       (default 0.5; None: never, Lambda's own timeout applies). ASGI apps are cancelled
       at their `await`; WSGI apps get `adapters.deadline.DeadlineExceeded` from a SIGALRM
       timer, used only in the main thread and when SIGALRM is not taken.
+    - `startup` (ASGI only): when the lifespan startup runs. "first-request" (default):
+      inside the first invocation, retried on the next one if it fails. "init": here, as
+      the handler is constructed during Lambda's INIT phase, off the first user's
+      request; a failure raises `LifespanError`, which fails the INIT (the runtime logs
+      it and exits non-zero, and Lambda tries INIT again on the next invocation). Under
+      SnapStart the startup runs before the snapshot either way.
     - `startup_timeout` (ASGI only): seconds the lifespan startup may take before it is
       abandoned with a logged error and a 500, and tried again on the next request
       (default 30; None: no limit but the deadline).
@@ -94,7 +101,10 @@ class LambdaHandler:
         root_path_in_path: bool | None = None,
         deadline_margin: float | None = DEFAULT_MARGIN,
         startup_timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
+        startup: Startup = "first-request",
     ) -> None:
+        if startup not in ("first-request", "init"):
+            raise ValueError(f"startup must be 'first-request' or 'init', not {startup!r}")
         if deadline_margin is not None and not deadline_margin >= 0:
             raise ValueError(f"deadline_margin must be >= 0 or None, not {deadline_margin!r}")
         self.deadline_margin = deadline_margin
@@ -140,6 +150,42 @@ class LambdaHandler:
 
             self._run = process_loop().run
             self._faults = (Exception, CancelledError)
+        import os
+
+        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            from .snapstart import install
+
+            install(self)
+        if startup == "init":
+            self.start()
+
+    def start(self) -> None:
+        """Run the ASGI lifespan startup now, if it has not run (`startup="init"` does).
+
+        Raises `LifespanError` when it fails or overruns `startup_timeout`.
+        """
+        if self.runner.started:
+            return
+        from .errors import LifespanError
+
+        try:
+            self._run(self.runner.startup())
+        except LifespanError as error:
+            logger().error("The app could not start: %s", error)
+            raise
+        self._hook_shutdown()
+
+    def before_snapshot(self) -> None:
+        """SnapStart's before-snapshot hook for this handler: the app starts, so that the
+        snapshot holds a started app and no restored copy runs the startup again."""
+        self.start()
+
+    def after_restore(self) -> None:
+        """SnapStart's after-restore hook for this handler: the first invocation is logged
+        as a cold one again, and an ASGI app that asked for it gets the restore event."""
+        self._cold = True
+        if self.interface == "asgi":
+            self._run(self.runner.restored())
 
     def __call__(self, event: Event, context: LambdaContext = None) -> Event:
         started = perf_counter()

@@ -33,7 +33,10 @@ class Lifespan:
         self._queue: asyncio.Queue[Message] | None = None
         self._startup: asyncio.Future[tuple[str, str]] | None = None
         self._shutdown: asyncio.Future[tuple[str, str]] | None = None
+        self._restore: asyncio.Future[tuple[str, str]] | None = None
         self._task: asyncio.Task[None] | None = None
+        self.wants_restore = False
+        """True when the app asked for SnapStart restore events (see `restore`)."""
 
     async def startup(self) -> None:
         """Run the app's startup; raises LifespanError if the app reports a failure."""
@@ -60,6 +63,24 @@ class Lifespan:
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
+    async def restore(self) -> None:
+        """Tell the app its process was restored from a SnapStart snapshot, and wait.
+
+        An ASGI extension: under SnapStart the lifespan scope holds
+        `extensions["lambda.snapstart"]`; an app that wants the event says so in its
+        startup message, `{"type": "lifespan.startup.complete", "snapstart": True}`, and
+        then receives `{"type": "lifespan.snapstart.restore"}` after each restore,
+        answering `lifespan.snapstart.restore.complete` (or `.failed` with a `message`).
+        Other apps never see the event: many treat any message after startup as shutdown.
+        """
+        if not (self.supported and self.wants_restore) or self._queue is None:
+            return
+        self._restore = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait({"type": "lifespan.snapstart.restore"})
+        outcome, detail = await self._restore
+        if outcome != "complete":
+            raise LifespanError(f"the app's SnapStart restore handling {outcome}: {detail}")
+
     async def shutdown(self) -> None:
         if not self.supported or self._queue is None or self._shutdown is None:
             return
@@ -77,6 +98,10 @@ class Lifespan:
             "asgi": {"version": "3.0", "spec_version": "2.0"},
             "state": self.state,
         }
+        from .snapstart import enabled as snapstart_enabled
+
+        if snapstart_enabled():
+            scope["extensions"] = {"lambda.snapstart": {}}
         outcome = ("returned", "the app returned")
         try:
             await self.app(scope, self._receive, self._send)
@@ -85,7 +110,7 @@ class Lifespan:
             if self._startup is not None and self._startup.done():
                 logger().exception("ASGI lifespan task raised")
         finally:
-            for future in (self._startup, self._shutdown):
+            for future in (self._startup, self._shutdown, self._restore):
                 if future is not None and not future.done():
                     future.set_result(outcome)
 
@@ -101,9 +126,13 @@ class Lifespan:
             "lifespan.startup.failed": (self._startup, "failed"),
             "lifespan.shutdown.complete": (self._shutdown, "complete"),
             "lifespan.shutdown.failed": (self._shutdown, "failed"),
+            "lifespan.snapstart.restore.complete": (self._restore, "complete"),
+            "lifespan.snapstart.restore.failed": (self._restore, "failed"),
         }
         if kind not in futures:
             raise RuntimeError(f"unexpected ASGI lifespan message {kind!r}")
+        if kind == "lifespan.startup.complete" and message.get("snapstart") is True:
+            self.wants_restore = True
         future, outcome = futures[kind]
         if future is not None and not future.done():
             future.set_result((outcome, detail))

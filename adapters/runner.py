@@ -180,6 +180,11 @@ class AppRunner:
             self._interface.state = lifespan.state  # type: ignore[union-attr]
             self._ready = True
 
+    async def restored(self) -> None:
+        """Pass a SnapStart restore to the app's lifespan, if it asked for the event."""
+        if self._lifespan is not None:
+            await self._lifespan.restore()
+
     async def shutdown(self) -> None:
         """Run the lifespan shutdown, once; raises `LifespanError` when the app reports failure."""
         lifespan, self._lifespan = self._lifespan, None

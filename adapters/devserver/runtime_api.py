@@ -10,7 +10,9 @@ streams and drops trailers, so it cannot show them.
 Endpoints, as "Using the Lambda runtime API for custom runtimes" defines them:
 `GET /2018-06-01/runtime/invocation/next`, `POST .../invocation/{id}/response` (buffered,
 or chunked with `Lambda-Runtime-Function-Response-Mode: streaming`), `POST
-.../invocation/{id}/error` and `POST /2018-06-01/runtime/init/error`.
+.../invocation/{id}/error` and `POST /2018-06-01/runtime/init/error`; for SnapStart,
+`GET /2018-06-01/runtime/restore/next` (held until `restore` is set: the moment Lambda
+would take the snapshot) and `POST /2018-06-01/runtime/restore/error`.
 """
 
 from __future__ import annotations
@@ -105,6 +107,14 @@ class RuntimeAPI:
         self.invocations: dict[str, Invocation] = {}
         self.init_error: Answer | None = None
         self.init_failed = threading.Event()
+        self.polling = threading.Event()
+        """Set when the runtime first asks for an invocation: its INIT is over."""
+        self.snapshotting = threading.Event()
+        """Set when the runtime asks for `restore/next`: INIT and its hooks are done."""
+        self.restore = threading.Event()
+        """Set it to let `restore/next` return: the runtime then runs its restore hooks."""
+        self.restore_error: Answer | None = None
+        self.restore_failed = threading.Event()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -154,9 +164,15 @@ def _handler_class(api: RuntimeAPI) -> type[http.server.BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
+            if self.path == PREFIX + "restore/next":  # SnapStart: "the snapshot is taken"
+                api.snapshotting.set()
+                api.restore.wait()
+                self.reply(200, {})
+                return
             if self.path != PREFIX + "invocation/next":
                 self.reply(404, {"errorType": "NotFound", "errorMessage": self.path})
                 return
+            api.polling.set()
             invocation = api.pending.get()
             invocation.taken_at = time.time()
             invocation.taken.set()
@@ -173,6 +189,14 @@ def _handler_class(api: RuntimeAPI) -> type[http.server.BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             headers = {name.lower(): value for name, value in self.headers.items()}
+            if self.path == PREFIX + "restore/error":
+                answer = Answer("restore_error", headers)
+                answer.body = self.read_body(headers, None)
+                api.restore_error = answer
+                self.reply(202, {"status": "OK"})
+                answer._end()
+                api.restore_failed.set()
+                return
             if self.path == PREFIX + "init/error":
                 answer = Answer("init_error", headers)
                 answer.body = self.read_body(headers, None)

@@ -15,6 +15,9 @@ runtime" (runtimes-custom.html#runtimes-custom-response-streaming):
   JSON), declared up front in a `Trailer` header; the connection is closed afterwards.
 - A failure before any byte goes to `.../invocation/{id}/error`, one during start-up to
   `/2018-06-01/runtime/init/error`.
+- Under SnapStart, `GET /2018-06-01/runtime/restore/next` ends INIT (the snapshot is
+  taken while it waits) and returns in each restored copy; a failure of the after-restore
+  hooks goes to `/2018-06-01/runtime/restore/error`.
 """
 
 from __future__ import annotations
@@ -151,6 +154,19 @@ class RuntimeClient:
         self._call(
             "POST",
             "init/error",
+            json.dumps(error).encode("utf-8"),
+            {"Content-Type": "application/json", ERROR_TYPE_HEADER: str(error["errorType"])},
+        )
+
+    def restore_next(self) -> None:
+        """SnapStart: INIT is done, snapshot now; returns in the restored copy."""
+        self._call("GET", "restore/next")
+
+    def fail_restore(self, error: dict[str, Any]) -> None:
+        """SnapStart: the after-restore hooks failed; Lambda ends this environment."""
+        self._call(
+            "POST",
+            "restore/error",
             json.dumps(error).encode("utf-8"),
             {"Content-Type": "application/json", ERROR_TYPE_HEADER: str(error["errorType"])},
         )

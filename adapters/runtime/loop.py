@@ -99,6 +99,10 @@ def serve(handler_name: str | None = None, *, max_invocations: int | None = None
         return _fail_init(client, report)
     except Exception as error:  # the module raised while it was imported
         return _fail_init(client, error_info(error))
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        status = snapshot_and_restore(client)
+        if status:
+            return status
     stream = getattr(handler, "invoke_streaming", None)
     served = 0
     while max_invocations is None or served < max_invocations:
@@ -108,6 +112,41 @@ def serve(handler_name: str | None = None, *, max_invocations: int | None = None
             print(f"adapters.runtime: stopping, {error}", file=sys.stderr)
             return 1
         served += 1
+    return 0
+
+
+def snapshot_and_restore(client: RuntimeClient) -> int:
+    """SnapStart's end of INIT, as the managed runtime runs it: the before-snapshot hooks
+    (last registered first), the snapshot, then in the restored copy the after-restore
+    hooks in order. Returns 0, or the exit status of a failed phase (64 before, 65 after,
+    as awslambdaric exits)."""
+    try:
+        from snapshot_restore_py import get_after_restore, get_before_snapshot
+    except ImportError:
+        print("adapters.runtime: snapshot_restore_py is not importable", file=sys.stderr)
+        before: list[Any] = []
+        after: list[Any] = []
+    else:
+        before, after = get_before_snapshot(), get_after_restore()
+    try:
+        while before:
+            func, args, kwargs = before.pop()
+            func(*args, **kwargs)
+        client.restore_next()
+    except Exception as error:
+        _fail_init(client, error_info(error, error_type="Runtime.BeforeSnapshotError"))
+        return 64
+    try:
+        for func, args, kwargs in after:
+            func(*args, **kwargs)
+    except Exception as error:
+        report = error_info(error, error_type="Runtime.AfterRestoreError")
+        print(json.dumps(report), file=sys.stderr)
+        try:
+            client.fail_restore(report)
+        except RuntimeAPIError as failure:
+            print(f"adapters.runtime: {failure}", file=sys.stderr)
+        return 65
     return 0
 
 

@@ -67,16 +67,20 @@ def environment(handler: str, extra: Mapping[str, str] | None = None) -> dict[st
 
 @contextlib.contextmanager
 def runtime(
-    handler: str, log_dir: Path, extra_env: Mapping[str, str] | None = None
+    handler: str,
+    log_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+    client: str = "adapters.runtime",
 ) -> Iterator[RuntimeProcess]:
-    """`python -m adapters.runtime` serving `handler` (module.name in tests/runtime/task)."""
+    """`python -m adapters.runtime` serving `handler` (module.name in tests/runtime/task);
+    `client="awslambdaric"` runs AWS's runtime client instead, as the managed runtime does."""
     api = RuntimeAPI()
     log = log_dir / f"{handler}.log"
     env = environment(handler, extra_env)
     env["AWS_LAMBDA_RUNTIME_API"] = api.address
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "adapters.runtime"],
+            [sys.executable, "-m", client, *([handler] if client == "awslambdaric" else [])],
             cwd=TASK,
             env=env,
             stdout=output,
