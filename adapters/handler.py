@@ -16,7 +16,7 @@ from ._log import logger
 from ._paths import decode_path
 from .access_log import access_emitter, write_json_line
 from .deadline import DEFAULT_MARGIN, seconds_left
-from .errors import BadEventError, DeadlineExceeded
+from .errors import BadEventError, DeadlineExceeded, UnknownEventError
 from .model import SyncByteStream, plain_response
 from .runner import DEFAULT_STARTUP_TIMEOUT, AppRunner
 from .sources import detect_source
@@ -32,10 +32,12 @@ if TYPE_CHECKING:
     from .access_log import AccessWriter, Emit
     from .model import AsyncByteStream, Request, Response
     from .sources.base import EventSource
+    from .triggers import EventRoutes
     from .wsgi import EnvironHook
 
     ResponseMode = Literal["buffered", "streaming"]
     Startup = Literal["first-request", "init"]
+    F = TypeVar("F", bound=Callable[..., Any])
     T = TypeVar("T")
 
 RESPONSE_MODE_VARIABLE = "ADAPTERS_RESPONSE_MODE"
@@ -78,6 +80,10 @@ class LambdaHandler:
       abandoned with a logged error and a 500, and tried again on the next request
       (default 30; None: no limit but the deadline).
     - `sources`: extra `EventSource` instances, tried before the built-in ones.
+    - `events_path`: where non-HTTP events (SQS, SNS, S3, EventBridge, direct invokes)
+      go: posted to the app at this path ("/events", as the Lambda Web Adapter does), the
+      answer's body becoming the invocation result (`adapters.triggers`). None (default):
+      they raise `UnknownEventError`, unless a callable is registered with `on()`.
     - `response_mode`: "buffered" (default) or "streaming": under the adapters runtime
       (`python -m adapters.runtime`: the exec wrapper or the bootstrap), answers to front
       doors that can stream (Function URLs with RESPONSE_STREAM, REST APIs with STREAM)
@@ -102,6 +108,7 @@ class LambdaHandler:
         deadline_margin: float | None = DEFAULT_MARGIN,
         startup_timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
         startup: Startup = "first-request",
+        events_path: str | None = None,
     ) -> None:
         if startup not in ("first-request", "init"):
             raise ValueError(f"startup must be 'first-request' or 'init', not {startup!r}")
@@ -125,6 +132,11 @@ class LambdaHandler:
             if not callable(getattr(source, "matches", None)):
                 raise TypeError(f"sources must be EventSource instances, got {source!r}")
         self.response_mode: ResponseMode = _response_mode(response_mode)
+        self.events: EventRoutes | None = None
+        if events_path is not None:
+            from .triggers import EventRoutes
+
+            self.events = EventRoutes(events_path)
         if isinstance(text_mime_types, TextTypes):
             self.text_types = text_mime_types
         else:
@@ -191,23 +203,18 @@ class LambdaHandler:
         started = perf_counter()
         # Detected afresh every time: an event two sources match (a Function URL event
         # carrying a Lattice key) must be read the same whatever came before it.
-        source = detect_source(event, self.sources)
+        try:
+            source = detect_source(event, self.sources)
+        except UnknownEventError:
+            if self.events is None:
+                raise
+            return self.events.dispatch(event, context, self._answer_event)  # type: ignore[no-any-return]
         try:
             request = self._parse(source, event, context)
             if type(request) is not _Refused:
                 if source.streams and self.response_mode == "streaming":
                     self._warn_buffered_stream()
-                left = None
-                if context is not None and self.deadline_margin is not None:
-                    left = seconds_left(context, self.deadline_margin)
-                if left is not None:
-                    response = self._respond_before_deadline(request, left)
-                elif self._sync:
-                    response = self.runner.respond_sync(request)
-                else:
-                    response = self._run(self.runner.respond(request))
-                if not self._hooked:
-                    self._hook_shutdown()
+                response = self._respond(request, context)
             else:
                 response, request = request.response, None
             result = self._render(source, response, event)
@@ -228,7 +235,12 @@ class LambdaHandler:
         """
         # Detected afresh every time: an event two sources match (a Function URL event
         # carrying a Lattice key) must be read the same whatever came before it.
-        source = detect_source(event, self.sources)
+        try:
+            source = detect_source(event, self.sources)
+        except UnknownEventError:
+            if self.events is None:
+                raise
+            return self.events.dispatch(event, context, self._answer_event)
         if not (source.streams and self.response_mode == "streaming"):
             return self(event, context)
         started = perf_counter()
@@ -255,6 +267,47 @@ class LambdaHandler:
                 self._log_access(emit, source, request, response, started, context)
 
         return ResponseStream(head, body, done)  # type: ignore[arg-type]
+
+    def on(self, kind: str, *, each_record: bool = False) -> Callable[[F], F]:
+        """Register a callable for one kind of non-HTTP event ("sqs", "sns", "s3",
+        "eventbridge", "schedule", "dynamodb", "kinesis", "invoke", ...: see
+        `adapters.triggers.KINDS`): `@handler.on("sqs", each_record=True)`."""
+        from .triggers import EventRoutes
+
+        def register(func: F) -> F:
+            if self.events is None:
+                self.events = EventRoutes()
+            self.events.add(kind, func, each_record)
+            return func
+
+        return register
+
+    def _answer_event(self, request: Request, kind: str) -> Response:
+        """The app's answer to a pass-through request, within the deadline, logged."""
+        started = perf_counter()
+        context = request.context
+        response = self._respond(request, context)
+        if self._emit_access is not None:
+            from .triggers import KINDS
+
+            source = _Named(f"{KINDS[kind]} event")
+            self._log_access(self._emit_access, source, request, response, started, context)  # type: ignore[arg-type]
+        return response
+
+    def _respond(self, request: Request, context: LambdaContext) -> Response:
+        """The app's buffered answer, within the invocation's deadline."""
+        left = None
+        if context is not None and self.deadline_margin is not None:
+            left = seconds_left(context, self.deadline_margin)
+        if left is not None:
+            response = self._respond_before_deadline(request, left)
+        elif self._sync:
+            response = self.runner.respond_sync(request)
+        else:
+            response = self._run(self.runner.respond(request))
+        if not self._hooked:
+            self._hook_shutdown()
+        return response
 
     def _respond_before_deadline(self, request: Request, seconds: float) -> Response:
         """The app's response, or a logged 504 if it is still running `seconds` from now."""
@@ -381,6 +434,15 @@ class LambdaHandler:
             owner.run(self.runner.shutdown())
         except LifespanError:
             logger().exception("ASGI lifespan shutdown failed")
+
+
+class _Named:
+    """What the access log needs of a source: its name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 class _Refused:

@@ -159,7 +159,8 @@ def test_unknown_event_names_the_keys_it_saw() -> None:
         LambdaHandler(wsgi_echo)(sqs, None)
     message = str(caught.value)
     assert "Top-level keys seen: ['Records']" in message
-    assert "aws:sqs" in message
+    assert "It looks like an SQS event" in message
+    assert "events_path" in message and "@handler.on('sqs')" in message  # how to take it in
     assert caught.value.keys == ["Records"]
 
 

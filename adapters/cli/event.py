@@ -1,4 +1,5 @@
-"""`adapters event`: print the event a front door would send, like `sam local generate-event`."""
+"""`adapters event`: print the event a front door, or another AWS service, would send,
+like `sam local generate-event`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..events import SOURCE_NAMES, build_event
+from ..trigger_events import TRIGGER_KINDS
 from .common import CommandError
 
 
@@ -16,9 +18,23 @@ def register(commands: Any) -> None:
         "event",
         help="print a realistic event for any supported source",
         description="Print the event SOURCE sends for one request, with that source's "
-        "encodings (decoded or raw query values, joined or list headers, base64 bodies).",
+        "encodings (decoded or raw query values, joined or list headers, base64 bodies); "
+        "or, for sqs, sns, s3, eventbridge, schedule, kinesis and dynamodb, the event that "
+        "service sends, one record per --message.",
     )
-    parser.add_argument("source", choices=SOURCE_NAMES, help="the front door")
+    parser.add_argument(
+        "source", choices=(*SOURCE_NAMES, *TRIGGER_KINDS), help="the front door or service"
+    )
+    trigger = parser.add_argument_group("non-HTTP events")
+    trigger.add_argument(
+        "--message", "-m", action="append", default=[], metavar="TEXT",
+        help="a record's body: SQS message, SNS message, S3 key, Kinesis data, DynamoDB key "
+        "(repeatable); for eventbridge the detail JSON",
+    )  # fmt: skip
+    trigger.add_argument("--fifo", action="store_true", help="sqs: records of a FIFO queue")
+    trigger.add_argument("--name", default=None, help="the queue, topic, bucket, stream or rule")
+    trigger.add_argument("--detail-type", default="Example Event", help="eventbridge")
+    trigger.add_argument("--event-source", default="com.example.app", help="eventbridge")
     parser.add_argument("--method", "-X", default="GET")
     parser.add_argument(
         "--path", default="/", help="the path the client asked for, percent-encoded"
@@ -66,6 +82,8 @@ def pairs(items: list[str], separator: str, what: str) -> list[tuple[str, str]]:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    if arguments.source in TRIGGER_KINDS:
+        return run_trigger(arguments)
     headers = pairs(arguments.header, ":", "header")
     if arguments.cookie:
         cookies = pairs(arguments.cookie, "=", "cookie")
@@ -92,5 +110,28 @@ def run(arguments: argparse.Namespace) -> int:
         multi_value=not arguments.single_value,
         edge_event_type=arguments.edge_event_type,
     )
+    print(json.dumps(event, indent=2))
+    return 0
+
+
+def run_trigger(arguments: argparse.Namespace) -> int:
+    from ..trigger_events import build_trigger_event
+
+    messages = list(arguments.message)
+    if arguments.body is not None:
+        messages.append(arguments.body)
+    if not messages:
+        messages = ["{}"]
+    try:
+        event = build_trigger_event(
+            arguments.source,
+            messages,
+            fifo=arguments.fifo,
+            name=arguments.name,
+            detail_type=arguments.detail_type,
+            event_source=arguments.event_source,
+        )
+    except ValueError as error:  # a detail that is not JSON, a FIFO name without .fifo
+        raise CommandError(str(error)) from None
     print(json.dumps(event, indent=2))
     return 0

@@ -74,6 +74,11 @@ def run(arguments: argparse.Namespace) -> int:
             print(json.dumps(failure, indent=2), file=sys.__stdout__)
             return 1
     print(json.dumps(result, indent=2))
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+    if isinstance(failures, list) and isinstance(event, dict):
+        records = event.get("Records")
+        total = len(records) if isinstance(records, list) else "?"
+        print(f"{len(failures)} of {total} records failed", file=sys.stderr)
     if arguments.body:
         body = decoded_body(event, result)
         if body is None:

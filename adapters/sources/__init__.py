@@ -89,19 +89,24 @@ def detect_source(event: object, extra: Sequence[EventSource] = ()) -> EventSour
 
 
 def _hint(event: Event) -> str:
-    """Name the service behind common non-HTTP events, so the log says what went wrong."""
+    """Name the service behind a non-HTTP event, and how to take it in, for the log."""
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
-        first = records[0]
-        service = first.get("eventSource") or first.get("EventSource")
-        if isinstance(service, str):
-            return f"It looks like a {service} event: is this function wired to the right trigger?"
-        cf = first.get("cf")
+        cf = records[0].get("cf")
         if isinstance(cf, dict) and "response" in cf:
             return "Lambda@Edge response triggers are not HTTP requests to an app"
-    context = event.get("requestContext")
-    if isinstance(context, dict) and "eventType" in context and "connectionId" in context:
-        return "It looks like an API Gateway WebSocket event, which is not supported yet"
-    if "source" in event and "detail-type" in event:
-        return f"It looks like an EventBridge event from {event['source']!r}"
-    return ""
+    from ..triggers import KINDS, event_kind
+
+    kind = event_kind(event)
+    if kind == "invoke":
+        return (
+            "If this is a direct invocation, set LambdaHandler(app, events_path=...) or "
+            "register a callable with @handler.on('invoke')"
+        )
+    name = KINDS[kind]
+    article = "an" if name[0] in "AEIOUS" else "a"
+    return (
+        f"It looks like {article} {name} event: to take it in this function, set "
+        f"LambdaHandler(app, events_path=...) or register a callable with "
+        f"@handler.on({kind!r})"
+    )

@@ -20,12 +20,15 @@ from flask import (
     url_for,
 )
 
+from adapters.triggers import event_from
+
 from .shared import (
     ICON,
     TEMPLATES,
     TickRequest,
     diagnostics_enabled,
     export_line,
+    import_notes,
     session_secret,
     store,
 )
@@ -153,6 +156,19 @@ def api_get(note_id: str) -> Any:
 @app.delete("/api/notes/<note_id>")
 def api_delete(note_id: str) -> Any:
     return ("", 204) if store().delete(note_id) else ({"error": "not found"}, 404)
+
+
+@app.post("/events")
+def events() -> Any:
+    """Non-HTTP events (the SQS queue's batches), which queue_handler.py posts here.
+
+    The route is public like any other, so it acts only on a request the adapter made
+    from an event: a client's POST to /events carries an HTTP event, and gets a 404.
+    """
+    event = event_from(request.environ)
+    if event is None:
+        abort(404)
+    return import_notes(event)
 
 
 if diagnostics_enabled():

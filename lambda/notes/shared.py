@@ -8,8 +8,9 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from .store import Note, NoteStore, store_from_environment
+from .store import InvalidNote, Note, NoteStore, store_from_environment
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -63,3 +64,25 @@ class TickRequest:
 def export_line(note: Note) -> str:
     """One note of `/api/notes/export` (newline-delimited JSON)."""
     return json.dumps(note, ensure_ascii=False) + "\n"
+
+
+def import_notes(event: dict[str, Any]) -> dict[str, Any]:
+    """The SQS queue's batch of notes (`{"title", "body"}` JSON per message) into the store.
+
+    Returns the partial batch response: the messages that could not be read or stored are
+    named, so SQS redelivers only those (and, past the queue's maxReceiveCount, moves them
+    to the dead-letter queue); the rest are deleted from the queue.
+    """
+    failures = []
+    for record in event.get("Records") or []:
+        message_id = record.get("messageId") if isinstance(record, dict) else None
+        try:
+            data = json.loads(record["body"])
+            if not isinstance(data, dict):
+                raise InvalidNote("a message must be a JSON object")
+            store().add(str(data.get("title", "")), str(data.get("body", "")))
+        except (InvalidNote, ValueError, KeyError, TypeError) as error:
+            logger.warning("Message %s not imported: %s", message_id, error)
+            if isinstance(message_id, str):
+                failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}

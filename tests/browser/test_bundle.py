@@ -217,7 +217,7 @@ def test_the_app_wheel_is_named_after_its_content(tmp_path: Path) -> None:
 
 def test_app_wheel_takes_packages_and_leaves_out_the_adapters_link(tmp_path: Path) -> None:
     path, top_level = bundle.app_wheel(tmp_path, LAMBDA_DIR, {"adapters"})
-    assert top_level == ["asgi_handler", "notes", "wsgi_handler"]
+    assert top_level == ["asgi_handler", "notes", "queue_handler", "wsgi_handler"]
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
     assert {"notes/flask_app.py", "notes/templates/index.html", "notes/static/icon.png"} <= names

@@ -17,6 +17,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ import pytest
 
 from adapters import Response
 from adapters.events import SOURCE_NAMES, build_event, client_response
+from adapters.trigger_events import build_trigger_event
 
 from ..runtime_emulator import (
     HANDLERS,
@@ -280,9 +282,32 @@ def test_non_http_event_is_the_runtimes_error_response(emulator: RuntimeEmulator
     assert set(answer) >= {"errorType", "errorMessage", "stackTrace"}, answer
     assert answer["errorType"] == "UnknownEventError"
     assert "['Records']" in answer["errorMessage"]
-    assert "aws:sqs" in answer["errorMessage"]
+    assert "It looks like an SQS event" in answer["errorMessage"]
     _, after = invoke_ok(emulator, build_event("http", path="/api/health"))
     assert after.status == 200
+
+
+def test_the_queue_handler_stores_queued_notes_and_names_the_bad_messages(
+    tmp_path: Path,
+) -> None:
+    notes = tmp_path / "notes.json"
+    with running_emulator("queue_handler", tmp_path, {"NOTES_FILE": str(notes)}) as emulator:
+        good = json.dumps({"title": "From the queue", "body": "via SQS"})
+        event = build_trigger_event("sqs", [good, "not json", '{"title": ""}'])
+        ids = [record["messageId"] for record in event["Records"]]
+        status, answer, _ = emulator.invoke(event)
+        assert status == 200, emulator.describe_logs()
+        assert answer == {"batchItemFailures": [{"itemIdentifier": i} for i in ids[1:]]}
+        log = emulator.stdout()
+        # A forged batch from a client of the HTTP front door is not taken.
+        forged = build_event(
+            "http", method="POST", path="/events", headers=[JSON], body=json.dumps(event)
+        )
+        _, refused = invoke_ok(emulator, forged)
+        assert refused.status == 404
+    assert [note["title"] for note in json.loads(notes.read_text())] == ["From the queue"]
+    access = [json.loads(line) for line in log.splitlines() if '"path":"/events"' in line]
+    assert [(line["source"], line["status"]) for line in access] == [("SQS event", 200)], log
 
 
 def with_invalid_base64_body(source: str) -> dict[str, Any]:

@@ -33,10 +33,10 @@ def functions() -> dict[str, dict[str, Any]]:
 
 def test_both_apps_behind_every_front_door() -> None:
     found = functions()
-    assert set(found) == {"FlaskFunction", "FastApiFunction", "StreamingFunction"}
+    assert set(found) == {"FlaskFunction", "FastApiFunction", "StreamingFunction", "QueueFunction"}
     for name, properties in found.items():
-        if name == "StreamingFunction":
-            continue  # test_the_streaming_function_streams_through_both_streaming_doors
+        if name in ("StreamingFunction", "QueueFunction"):
+            continue  # the streaming test below; tests/example/test_queue.py
         kinds = sorted(event["Type"] for event in properties["Events"].values())
         assert kinds == ["Api", "Api", "HttpApi", "HttpApi"]
         assert properties["FunctionUrlConfig"] == {"AuthType": "NONE"}

@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 
 from adapters.events import build_event, client_response
+from adapters.trigger_events import build_trigger_event
 
 from .docker_support import REPO, require_docker
 
@@ -118,7 +119,9 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     work = tmp_path_factory.mktemp("sam-local")
     env_vars = work / "env.json"
     local_env = {"TABLE_NAME": "", "NOTES_DIAGNOSTICS": "1"}
-    env_vars.write_text(json.dumps(dict.fromkeys([*FUNCTIONS, "StreamingFunction"], local_env)))
+    env_vars.write_text(
+        json.dumps(dict.fromkeys([*FUNCTIONS, "StreamingFunction", "QueueFunction"], local_env))
+    )
     command = [
         sam_local["SAM_BIN"], "build", "--template-file", str(TEMPLATE),
         "--build-dir", str(work / "build"),
@@ -280,6 +283,16 @@ def test_invoke_sqs_event_is_a_runtime_error(build: Build, function: str) -> Non
     assert result["errorType"] == "UnknownEventError", result
     assert "Records" in result["errorMessage"]
     assert "statusCode" not in result
+
+
+def test_invoke_the_queue_function_with_an_sqs_batch(build: Build) -> None:
+    """The same Flask app, fed by the queue: the bad message is named for redelivery."""
+    good = json.dumps({"title": "Queued through sam", "body": "x"})
+    event = build_trigger_event("sqs", [good, "not json"])
+    result = sam_invoke(build, "QueueFunction", event)
+    bad = event["Records"][1]["messageId"]
+    assert result.output == {"batchItemFailures": [{"itemIdentifier": bad}]}, result.logs
+    assert '"source":"SQS event"' in result.logs
 
 
 # --- sam local start-api -----------------------------------------------------------------
