@@ -40,14 +40,84 @@ chain that never waits (a busy loop of `sleep(0)`) gets the real loop's fairness
 
 
 class EventLoopOwner:
-    """Owns one event loop for the life of the process and runs coroutines on it."""
+    """Owns one event loop for the life of the process and runs coroutines on it.
 
-    __slots__ = ("_ready", "loop")
+    By default the loop runs in the calling thread, only while a coroutine is being run:
+    one invocation at a time, as Lambda has always called handlers. After
+    `serve_in_thread()` the loop runs for ever in a thread of its own and `run` may be
+    called from many threads at once (Lambda Managed Instances' concurrent invocations):
+    every coroutine is then a task of that one loop, so one lifespan and one connection
+    pool serve them all.
+    """
+
+    __slots__ = ("_ready", "_thread", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.loop = asyncio.new_event_loop() if loop is None else loop
         ready = getattr(self.loop, "_ready", None)
         self._ready: deque[Any] | None = ready if type(ready) is deque else None
+        self._thread: Any = None
+
+    @property
+    def threaded(self) -> bool:
+        """True once the loop runs in its own thread (`serve_in_thread`)."""
+        return self._thread is not None
+
+    def serve_in_thread(self) -> None:
+        """Run the loop for ever in a daemon thread, so that `run` is thread-safe.
+
+        Tasks already on the loop (a lifespan started during INIT) carry on there.
+        """
+        if self._thread is not None:
+            return
+        import threading
+
+        started = threading.Event()
+
+        def main() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.call_soon(started.set)
+            self.loop.run_forever()
+
+        thread = threading.Thread(target=main, name="adapters-event-loop", daemon=True)
+        thread.start()
+        started.wait()
+        self._thread = thread
+
+    def _run_from_thread(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        """`run` when the loop has a thread of its own: the coroutine becomes a task there,
+        in a copy of the caller's context (its contextvars, a trace span), and this thread
+        waits for it."""
+        import concurrent.futures
+        import contextvars
+
+        context = contextvars.copy_context()
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+        tasks: list[asyncio.Task[T]] = []
+
+        def settle(task: asyncio.Task[T]) -> None:
+            if task.cancelled():
+                done.set_exception(asyncio.CancelledError())
+            elif task.exception() is not None:
+                done.set_exception(task.exception())
+            else:
+                done.set_result(task.result())
+
+        def start() -> None:
+            task = context.run(self.loop.create_task, coroutine)
+            tasks.append(task)
+            task.add_done_callback(settle)
+
+        self.loop.call_soon_threadsafe(start)
+        try:
+            return done.result(timeout)
+        except concurrent.futures.TimeoutError:
+            pass
+        from .errors import DeadlineExceeded
+
+        self.loop.call_soon_threadsafe(lambda: tasks[0].cancel() if tasks else None)
+        done.exception()  # waits: the app's finally blocks run before the 504 goes out
+        raise DeadlineExceeded
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run `coroutine` to its end on the loop and return its result.
@@ -55,6 +125,8 @@ class EventLoopOwner:
         With `timeout`, raise `DeadlineExceeded` once that many seconds have passed
         (the task is cancelled first, so the app's `finally` blocks run).
         """
+        if self._thread is not None:
+            return self._run_from_thread(coroutine, timeout)
         loop = self.loop
         ready = self._ready
         when = None if timeout is None else loop.time() + timeout
@@ -96,6 +168,10 @@ class EventLoopOwner:
         return _finish(loop, task, when)
 
     def close(self) -> None:
+        if self._thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(5)
+            self._thread = None
         if not self.loop.is_closed() and not self.loop.is_running():
             self.loop.close()
 
@@ -129,8 +205,9 @@ _process_loop: EventLoopOwner | None = None
 
 
 def process_loop() -> EventLoopOwner:
-    """The event loop every handler of this process shares (one per process, as Lambda has
-    one request at a time); also made the thread's current loop for code that asks."""
+    """The event loop every handler of this process shares (one per process, whether Lambda
+    sends one request at a time or several); also made the thread's current loop for code
+    that asks."""
     global _process_loop  # noqa: PLW0603 - one per process, by design
     if _process_loop is None or _process_loop.loop.is_closed():
         _process_loop = EventLoopOwner()

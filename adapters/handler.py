@@ -187,6 +187,17 @@ class LambdaHandler:
             raise
         self._hook_shutdown()
 
+    def serve_concurrently(self) -> None:
+        """Make this handler safe to call from several threads at once, as a runtime that
+        runs concurrent invocations in one process does (the adapters runtime under
+        `AWS_LAMBDA_MAX_CONCURRENCY`): the ASGI event loop moves to a thread of its own,
+        which every invocation's task then shares, with the one lifespan. WSGI apps need
+        nothing: each invocation runs on its caller's thread."""
+        if self.interface == "asgi":
+            from ._loop import process_loop
+
+            process_loop().serve_in_thread()
+
     def before_snapshot(self) -> None:
         """SnapStart's before-snapshot hook for this handler: the app starts, so that the
         snapshot holds a started app and no restored copy runs the startup again."""
@@ -427,7 +438,7 @@ class LambdaHandler:
         from .errors import LifespanError
 
         owner = process_loop()
-        if owner.loop.is_running():
+        if owner.loop.is_running() and not owner.threaded:
             logger().warning("Not running ASGI shutdown: the event loop is busy with a request")
             return
         try:

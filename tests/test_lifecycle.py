@@ -7,9 +7,11 @@ registry of `snapshot_restore_py` (tests/runtime/test_lifecycle.py runs whole ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -188,3 +190,64 @@ def test_a_startup_that_fails_before_the_snapshot_fails_the_snapshot() -> None:
     LambdaHandler(app, lifespan="on")
     with pytest.raises(LifespanError, match="no secrets"):
         lambda_runtime_hooks_runner.run_before_snapshot()
+
+
+@pytest.fixture
+def threaded_loop() -> Iterator[None]:
+    """A process loop of this test's own (to run in a thread), then the earlier one again."""
+    import adapters._loop
+
+    earlier = adapters._loop._process_loop
+    adapters._loop._process_loop = None
+    yield
+    adapters._loop.process_loop().close()
+    adapters._loop._process_loop = earlier
+    if earlier is not None:
+        asyncio.set_event_loop(earlier.loop)
+
+
+class ShortDeadline:
+    aws_request_id = "deadline"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 800  # less the default 0.5 s margin: 0.3 s for the app
+
+
+@pytest.mark.usefixtures("threaded_loop")
+def test_concurrent_calls_share_one_loop_and_one_lifespan_and_keep_deadlines() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    events: list[str] = []
+
+    async def slow(request: Request) -> JSONResponse:
+        await asyncio.sleep(float(request.query_params.get("wait", "0.3")))
+        return JSONResponse({"loop": id(asyncio.get_running_loop()), "n": request.url.path})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    app = Starlette(routes=[Route("/{n}", slow)], lifespan=lifespan)
+    handler = LambdaHandler(app, startup="init", access_log=False)
+    handler.serve_concurrently()
+
+    def call(number: int) -> dict[str, Any]:
+        return json.loads(get(handler, f"/{number}")["body"])  # type: ignore[no-any-return]
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(call, range(8)))
+    assert time.monotonic() - started < 1.5  # side by side: eight in a row take 2.4 s
+    assert [answer["n"] for answer in answers] == [f"/{n}" for n in range(8)]
+    assert len({answer["loop"] for answer in answers}) == 1
+    late = handler(build_event("http", path="/late", query=[("wait", "3")]), ShortDeadline())
+    assert late["statusCode"] == 504
+    handler.close()
+    assert events == ["startup", "shutdown"]

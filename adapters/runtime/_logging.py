@@ -10,15 +10,21 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 
-request_id = ""
-"""The invocation being served; the loop sets it before each one."""
+_serving = threading.local()
+"""The invocation each thread is serving (several at once under Managed Instances)."""
+
+
+def set_request_id(request_id: str) -> None:
+    """The loop calls this before each invocation, in the thread that serves it."""
+    _serving.request_id = request_id
 
 
 class _RequestId(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.aws_request_id = request_id
+        record.aws_request_id = getattr(_serving, "request_id", "")
         return True
 
 

@@ -72,6 +72,8 @@ class LambdaContext:
         self.aws_request_id = invocation.request_id
         self.invoked_function_arn = invocation.function_arn
         self.tenant_id = invocation.tenant_id
+        self.trace_id = invocation.trace_id
+        """The X-Ray trace header (also `_X_AMZN_TRACE_ID` when invocations run one at a time)."""
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")

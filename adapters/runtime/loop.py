@@ -104,6 +104,12 @@ def serve(handler_name: str | None = None, *, max_invocations: int | None = None
         if status:
             return status
     stream = getattr(handler, "invoke_streaming", None)
+    try:
+        concurrency = max_concurrency()
+    except ValueError as error:
+        return _fail_init(client, error_info(error, error_type="Runtime.InvalidConcurrency"))
+    if concurrency > 1:
+        return serve_concurrently(address, handler, stream, concurrency, max_invocations)
     served = 0
     while max_invocations is None or served < max_invocations:
         try:
@@ -113,6 +119,66 @@ def serve(handler_name: str | None = None, *, max_invocations: int | None = None
             return 1
         served += 1
     return 0
+
+
+def max_concurrency() -> int:
+    """`AWS_LAMBDA_MAX_CONCURRENCY`: how many invocations Lambda Managed Instances may send
+    this process at once (1 when unset, as everywhere else)."""
+    value = os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY", "").strip()
+    if not value:
+        return 1
+    if not value.isdecimal() or not 1 <= int(value) <= 1024:
+        raise ValueError(f"AWS_LAMBDA_MAX_CONCURRENCY must be a whole number from 1, not {value!r}")
+    return int(value)
+
+
+def serve_concurrently(
+    address: str,
+    handler: Callable[..., Any],
+    stream: Callable[..., Any] | None,
+    concurrency: int,
+    max_invocations: int | None = None,
+) -> int:
+    """Answer up to `concurrency` invocations at once: one thread each, each with its own
+    Runtime API connection, all sharing the one handler (so one app, one lifespan and, for
+    ASGI, one event loop in a thread of its own: `LambdaHandler.serve_concurrently`)."""
+    import threading
+
+    prepare = getattr(handler, "serve_concurrently", None)
+    if callable(prepare):
+        prepare()
+    lock = threading.Lock()
+    served = 0
+    status = 0
+
+    def take() -> bool:
+        nonlocal served
+        with lock:
+            if max_invocations is not None and served >= max_invocations:
+                return False
+            served += 1
+            return True
+
+    def work() -> None:
+        nonlocal status
+        client = RuntimeClient(address)
+        while take():
+            try:
+                answer(client, client.next(), handler, stream, concurrent=True)
+            except RuntimeAPIError as error:  # the environment is ending: so must we
+                print(f"adapters.runtime: stopping, {error}", file=sys.stderr)
+                status = 1
+                return
+
+    workers = [
+        threading.Thread(target=work, name=f"invocation-{number}", daemon=True)
+        for number in range(concurrency)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return status
 
 
 def snapshot_and_restore(client: RuntimeClient) -> int:
@@ -164,16 +230,22 @@ def answer(
     invocation: Invocation,
     handler: Callable[..., Any],
     stream: Callable[..., Any] | None,
+    concurrent: bool = False,
 ) -> None:
-    """Run one invocation and send its answer (buffered, streamed, or an error)."""
+    """Run one invocation and send its answer (buffered, streamed, or an error).
+
+    `concurrent`: other invocations run at the same time in this process, so the trace
+    id is only in the context (`context.trace_id`), not in `_X_AMZN_TRACE_ID`.
+    """
     from . import _logging
 
     request_id = invocation.request_id
-    _logging.request_id = request_id
-    if invocation.trace_id:
-        os.environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
-    else:
-        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    _logging.set_request_id(request_id)
+    if not concurrent:  # one process-wide variable cannot hold several invocations' ids
+        if invocation.trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
     try:
         event = json.loads(invocation.event) if invocation.event else {}
         context = LambdaContext(invocation)
