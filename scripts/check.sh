@@ -9,6 +9,7 @@ echo "== ruff"
 .venv/bin/ruff format --check adapters tests lambda scripts bench
 echo "== mypy --strict (the package, the example app, the Python the tests run in Pyodide)"
 MYPYPATH=lambda .venv/bin/mypy adapters lambda/notes lambda/wsgi_handler.py lambda/asgi_handler.py \
+  lambda/queue_handler.py \
   tests/node/pyodide_programs
 echo "== pytest"
 .venv/bin/python -m pytest "$@"
