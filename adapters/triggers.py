@@ -98,7 +98,7 @@ def event_kind(event: Event) -> str:
     return "invoke"
 
 
-def event_from(environ_or_scope: Mapping[str, Any]) -> Event | None:
+def event_from(environ_or_scope: Mapping[str, Any]) -> Any:
     """The non-HTTP event a pass-through request carries, or None for any other request.
 
     The app's events route should check it: the path is an ordinary route, which a client
@@ -108,8 +108,10 @@ def event_from(environ_or_scope: Mapping[str, Any]) -> Event | None:
     from .sources import detect_source
 
     event = environ_or_scope.get("aws.event")
-    if not isinstance(event, dict):
+    if event is None:
         return None
+    if not isinstance(event, dict):  # a direct invoke's list or string: never HTTP
+        return event
     try:
         detect_source(event)
     except UnknownEventError:

@@ -142,6 +142,19 @@ def test_pass_through_posts_the_event_and_returns_the_apps_json() -> None:
     assert handler({"echo": [1, "é"]}, Context())["echo"] == [1, "é"]  # a direct invoke
 
 
+def test_a_direct_invoke_of_json_that_is_not_an_object_reaches_the_app() -> None:
+    app = Flask(__name__)
+
+    @app.post("/events")
+    def events() -> Any:
+        event = event_from(request.environ)
+        return {"got": event, "body": request.get_json()}
+
+    handler = LambdaHandler(app, events_path="/events", access_log=False)
+    assert handler([1, "two"], Context()) == {"got": [1, "two"], "body": [1, "two"]}  # type: ignore[arg-type]
+    assert handler("hello", Context()) == {"got": "hello", "body": "hello"}  # type: ignore[arg-type]
+
+
 def test_pass_through_into_an_asgi_app_keeps_the_event_whole() -> None:
     handler = LambdaHandler(starlette_events_app(), events_path="/events")
     event = build_trigger_event("eventbridge", ['{"order": {"id": 7, "note": "ünïcode"}}'])
