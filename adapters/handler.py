@@ -197,6 +197,14 @@ class LambdaHandler:
             from ._loop import process_loop
 
             process_loop().serve_in_thread()
+            if not self._hooked:  # signals reach the main thread only, which this is
+                self._hooked = True
+                import atexit
+
+                from ._shutdown import on_sigterm
+
+                on_sigterm(self.close)
+                atexit.register(self.close)
 
     def before_snapshot(self) -> None:
         """SnapStart's before-snapshot hook for this handler: the app starts, so that the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -85,17 +86,31 @@ def runtime(
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: awslambdaric's forked workers too
         )
     try:
         yield RuntimeProcess(api, process, log)
     finally:
-        process.terminate()
+        stop_group(process)
+        api.close()
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the runtime and every process it forked, then SIGKILL what is left."""
+    for signal_number in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal_number)
         try:
             process.wait(5)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        api.close()
+            continue
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # the workers end with their parent's group
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 def split_prelude(payload: bytes) -> tuple[dict[str, Any], bytes]:

@@ -10,6 +10,7 @@ both are run here against the local Runtime API, which serves concurrent `next` 
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,16 @@ def test_an_asgi_app_answers_concurrent_invocations_on_one_loop_with_one_lifespa
     # Each access line carries its own request id, though they were served side by side.
     ids = [json.loads(line)["requestId"] for line in log.splitlines() if '"status"' in line]
     assert len(set(ids)) == 8, log
+
+
+def test_sigterm_runs_the_one_lifespan_shutdown_of_a_concurrent_process(tmp_path: Path) -> None:
+    env = {"AWS_LAMBDA_MAX_CONCURRENCY": "4", "LIFECYCLE_STARTUP": "first-request"}
+    with runtime("lifecycle_handlers.handler", tmp_path, env) as process:
+        answers, _ = burst(process, 4)  # the startup ran on an invocation thread
+        assert {answer["startups"] for answer in answers} == {1}
+        process.process.send_signal(signal.SIGTERM)
+        process.process.wait(10)
+        assert "lifespan shutdown after 1 startup(s)" in process.output()
 
 
 def test_a_wsgi_app_answers_concurrent_invocations_on_threads(tmp_path: Path) -> None:

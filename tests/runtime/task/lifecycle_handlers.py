@@ -59,6 +59,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 facts["calls"].append("lifespan.snapstart.restore")
                 await send({"type": "lifespan.snapstart.restore.complete"})
             elif message["type"] == "lifespan.shutdown":
+                print(f"lifespan shutdown after {facts['startups']} startup(s)", flush=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     started = time.monotonic()
