@@ -42,3 +42,17 @@ def test_invoke_reports_binary_and_errors(tmp_path: Path) -> None:
         "invoke", "wsgi_handler:handler", "-e", "-", "--path", "lambda", stdin="{not json"
     )
     assert broken.returncode == 2 and "not valid JSON" in broken.stderr
+
+
+def test_an_sqs_batch_through_the_queue_handler_names_its_failed_message() -> None:
+    event = adapters("event", "sqs", "-m", '{"title": "From the CLI"}', "-m", "not json")
+    assert event.returncode == 0, event.stderr
+    records = json.loads(event.stdout)["Records"]
+    result = adapters(
+        "invoke", "queue_handler:handler", "-e", "-", "--path", "lambda", stdin=event.stdout
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "batchItemFailures": [{"itemIdentifier": records[1]["messageId"]}]
+    }
+    assert "1 of 2 records failed" in result.stderr
