@@ -269,7 +269,7 @@ class LambdaHandler:
                 response: Response = request.response
                 request = None
             else:
-                response = self._run(self.runner.respond(request, stream=True))
+                response = self._respond_stream(request, context)
                 if not self._hooked:
                     self._hook_shutdown()
             head = source.stream_head(response, event)
@@ -313,8 +313,18 @@ class LambdaHandler:
             self._log_access(self._emit_access, source, request, response, started, context)  # type: ignore[arg-type]
         return response
 
+    def _respond_stream(self, request: Request, context: LambdaContext) -> Response:
+        """The app's status and headers, its body a stream (the streaming runtime's path)."""
+        response: Response = self._run(self.runner.respond(request, stream=True))
+        return response
+
     def _respond(self, request: Request, context: LambdaContext) -> Response:
-        """The app's buffered answer, within the invocation's deadline."""
+        """The app's buffered answer, within the invocation's deadline.
+
+        Every HTTP request, a front door's or the events path's, reaches the app through
+        this method or `_respond_stream`: the place for a subclass to wrap each request
+        (`adapters.opentelemetry` does).
+        """
         left = None
         if context is not None and self.deadline_margin is not None:
             left = seconds_left(context, self.deadline_margin)
