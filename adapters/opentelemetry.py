@@ -75,7 +75,9 @@ class OpenTelemetryHandler(LambdaHandler):
         self, app: Any, *, tracer_provider: TracerProvider | None = None, **options: Any
     ) -> None:
         super().__init__(app, **options)
-        self.tracer = trace.get_tracer("adapters", __version__, tracer_provider=tracer_provider)
+        self.otel_tracer = trace.get_tracer(
+            "adapters", __version__, tracer_provider=tracer_provider
+        )
         self._first = True
 
     def __call__(self, event: Event, context: LambdaContext = None) -> Event:
@@ -104,7 +106,7 @@ class OpenTelemetryHandler(LambdaHandler):
     ) -> Event:
         attributes = self._faas_attributes(context, TRIGGERS.get(kind, "other"))
         span_kind = SpanKind.CONSUMER if kind in _CONSUMED else SpanKind.SERVER
-        with self.tracer.start_as_current_span(
+        with self.otel_tracer.start_as_current_span(
             kind, context=self._parent({}, context), kind=span_kind, attributes=attributes
         ):  # records and re-raises an exception, with the span's status ERROR
             return call(event, context)
@@ -127,7 +129,7 @@ class OpenTelemetryHandler(LambdaHandler):
         method = request.method
         attributes = self._faas_attributes(context, self._trigger(request))
         attributes.update(_http_attributes(request, headers))
-        span = self.tracer.start_span(
+        span = self.otel_tracer.start_span(
             method if method in KNOWN_METHODS else "HTTP",
             context=self._parent(headers, context),
             kind=SpanKind.SERVER,

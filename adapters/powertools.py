@@ -71,8 +71,11 @@ class PowertoolsHandler(LambdaHandler):
         return self._wrapped(event, context)
 
     def _invoke(self, event: Event, context: LambdaContext) -> Event:
-        source = detect_source(event, self.sources)
-        self.logger.set_correlation_id(source.request_id(event))
+        try:
+            request_id = detect_source(event, self.sources).request_id(event)
+        except UnknownEventError:  # a non-HTTP event, for `events_path` or `on()`
+            request_id = None
+        self.logger.set_correlation_id(request_id)
         return super().__call__(event, context)
 
     def _log_with_logger(self, record: AccessRecord) -> None:

@@ -101,3 +101,29 @@ def test_correlation_id_for_alb_lattice_and_edge() -> None:
         "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="
     )
     assert correlation_id({"requestContext": {}}) is None
+
+
+def test_non_http_events_reach_the_app_and_callables_with_powertools() -> None:
+    import io
+    import logging
+
+    from adapters.trigger_events import build_trigger_event
+
+    out = io.StringIO()  # Powertools keeps one handler per service, bound to its first stream
+    logger = Logger(service="events", logger_handler=logging.StreamHandler(out))
+    app = Flask(__name__)
+
+    @app.post("/events")
+    def events() -> Any:
+        logger.info("event posted")
+        return {"took": True}
+
+    handler = PowertoolsHandler(app, logger=logger, events_path="/events")
+    assert handler(build_trigger_event("sqs", ["m"]), Context()) == {"took": True}
+    handler.on("schedule")(lambda event, context: "ticked")
+    assert handler(build_trigger_event("schedule"), Context()) == "ticked"
+    lines = json_lines(out.getvalue())
+    [posted] = [line for line in lines if line.get("message") == "event posted"]
+    assert posted["function_request_id"] == Context.aws_request_id
+    [access] = [line for line in lines if line.get("path") == "/events"]
+    assert access["source"] == "SQS event"
